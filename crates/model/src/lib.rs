@@ -1,0 +1,16 @@
+//! The vocabulary of optiontape.
+//!
+//! Everything here is plain data and pure functions: no I/O, no async, no wall clock. Higher
+//! layers (store, engine, server) speak in these types.
+
+pub mod fees;
+pub mod identity;
+pub mod money;
+pub mod plans;
+pub mod time;
+
+pub use fees::{FeeSchedule, Slippage};
+pub use identity::Email;
+pub use money::Decimal;
+pub use plans::{Plan, PlanBook, Product};
+pub use time::{Clock, ManualClock, Timestamp};
