@@ -9,6 +9,7 @@ mod error;
 pub mod idempotency;
 pub mod keys;
 pub mod sessions;
+pub mod testing;
 pub mod users;
 pub mod verification;
 

@@ -1,0 +1,232 @@
+//! Configuration: flags, then `OPTIONTAPE_*` environment variables, then an optional TOML file,
+//! then defaults.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use model::plans::{ColumnPlan, MarketDataPlan};
+use model::{Plan, PlanBook, Product};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Options shared by every command.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GlobalOptions {
+    /// Data folder: database, outbox, demo credentials [default: ./data]
+    #[arg(long, global = true, env = "OPTIONTAPE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER:PASS@HOST/DB [default: SQLite in the data folder]
+    #[arg(
+        long,
+        global = true,
+        env = "OPTIONTAPE_DATABASE_URL",
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+    /// TOML configuration file; flags and environment variables override it
+    #[arg(long, global = true, env = "OPTIONTAPE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Options of `serve`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Address to listen on [default: 127.0.0.1:8000]
+    #[arg(long, env = "OPTIONTAPE_BIND", value_name = "ADDR")]
+    pub bind: Option<SocketAddr>,
+    /// URL clients use to reach the server, for absolute links [default: derived from --bind]
+    #[arg(long, env = "OPTIONTAPE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// SMTP server for e-mail: smtp://USER:PASS@HOST:587 or smtps://... [default: outbox folder]
+    #[arg(long, env = "OPTIONTAPE_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address of e-mail
+    #[arg(long, env = "OPTIONTAPE_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+}
+
+/// The TOML file. Every key is optional.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub bind: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    #[serde(default)]
+    pub mail: MailFile,
+    #[serde(default)]
+    pub simulator: SimulatorFile,
+    #[serde(default)]
+    pub plans: PlansFile,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MailFile {
+    pub smtp_url: Option<String>,
+    pub from: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatorFile {
+    /// Also accept `Authorization: Bearer <token>` on the simulator face.
+    #[serde(default)]
+    pub accept_bearer: bool,
+}
+
+/// Whole plan rows replacing the defaults, e.g. `[plans.options.free]`.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PlansFile {
+    #[serde(default)]
+    pub options: BTreeMap<Plan, MarketDataPlan>,
+    #[serde(default)]
+    pub stocks: BTreeMap<Plan, MarketDataPlan>,
+    #[serde(default)]
+    pub column: BTreeMap<Plan, ColumnPlan>,
+}
+
+impl PlansFile {
+    pub fn apply(&self, book: &mut PlanBook) {
+        for (product, rows) in [
+            (Product::Options, &self.options),
+            (Product::Stocks, &self.stocks),
+        ] {
+            for (plan, row) in rows {
+                book.set_market_data(product, *plan, row.clone());
+            }
+        }
+        for (plan, row) in &self.column {
+            book.set_column(*plan, row.clone());
+        }
+    }
+}
+
+pub fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {} is invalid", path.display()))
+}
+
+/// Where the data lives, resolved.
+pub struct Storage {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+}
+
+pub fn storage(global: &GlobalOptions, file: &FileConfig) -> anyhow::Result<Storage> {
+    let data_dir = global
+        .data_dir
+        .clone()
+        .or_else(|| file.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("data"));
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("creating data folder {}", data_dir.display()))?;
+    let database_url = global
+        .database_url
+        .clone()
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| store::Store::sqlite_url_in(&data_dir));
+    Ok(Storage {
+        data_dir,
+        database_url,
+    })
+}
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
+
+pub fn bind(serve: &ServeOptions, file: &FileConfig) -> SocketAddr {
+    serve
+        .bind
+        .or(file.bind)
+        .unwrap_or_else(|| DEFAULT_BIND.parse().expect("default bind address parses"))
+}
+
+/// The public URL: as configured, else `http://` and the address actually bound (an unspecified
+/// address such as 0.0.0.0 becomes loopback, which at least works on this machine).
+pub fn public_url(
+    serve: &ServeOptions,
+    file: &FileConfig,
+    bound: SocketAddr,
+) -> anyhow::Result<String> {
+    if let Some(url) = serve.public_url.clone().or_else(|| file.public_url.clone()) {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("public URL {url:?} must start with http:// or https://");
+        }
+        return Ok(url.trim_end_matches('/').to_string());
+    }
+    let host = match bound.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_string(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_string(),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+    };
+    Ok(format!("http://{host}:{}", bound.port()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_follows_the_bound_address() {
+        let none = ServeOptions::default();
+        let file = FileConfig::default();
+        let url = |addr: &str| public_url(&none, &file, addr.parse().unwrap()).unwrap();
+        assert_eq!(url("127.0.0.1:8000"), "http://127.0.0.1:8000");
+        assert_eq!(url("0.0.0.0:9000"), "http://127.0.0.1:9000");
+        assert_eq!(url("[::]:9000"), "http://[::1]:9000");
+        let given = ServeOptions {
+            public_url: Some("https://lab.example.com/".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            public_url(&given, &file, "127.0.0.1:1".parse().unwrap()).unwrap(),
+            "https://lab.example.com"
+        );
+        let bad = ServeOptions {
+            public_url: Some("lab.example.com".into()),
+            ..Default::default()
+        };
+        assert!(public_url(&bad, &file, "127.0.0.1:1".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn config_files_are_strict_and_override_plans() {
+        let file: FileConfig = toml::from_str(
+            r#"
+            bind = "0.0.0.0:9000"
+            [plans.column.free]
+            monthly = 50
+            per_minute = 6
+            burst = 2
+            [plans.options.free]
+            per_minute = 100
+            per_day = 1000
+            lookback_years = 3
+            delayed = true
+            quotes = false
+            websockets = false
+            commercial_use = false
+            "#,
+        )
+        .unwrap();
+        let mut book = PlanBook::default();
+        file.plans.apply(&mut book);
+        assert_eq!(book.column(Plan::Free).unwrap().burst, 2);
+        assert_eq!(
+            book.market_data(Product::Options, Plan::Free)
+                .unwrap()
+                .per_minute,
+            Some(100)
+        );
+        let typo = toml::from_str::<FileConfig>("bnd = \"0.0.0.0:1\"").unwrap_err();
+        assert!(typo.to_string().contains("unknown field `bnd`"), "{typo}");
+    }
+}

@@ -1,0 +1,87 @@
+//! `GET /v1/status/`: is the service healthy? No key, no rate limit.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use utoipa::ToSchema;
+
+use crate::http::RequestId;
+use crate::state::AppState;
+
+/// A probe slower than this marks the service degraded.
+const SLOW_PROBE: Duration = Duration::from_millis(500);
+
+#[derive(Serialize, ToSchema)]
+pub struct StatusReport {
+    /// `ok` when every service is healthy, `degraded` otherwise.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    #[schema(example = "cm_0f3a9c2e5b7d41e8a6c4b2d0e9f81735")]
+    pub request_id: String,
+    pub services: BTreeMap<&'static str, ServiceStatus>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServiceStatus {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+}
+
+/// The database probe shared by every health endpoint: `Some(latency)` when it answered in time.
+pub async fn probe_database(state: &AppState) -> Option<Duration> {
+    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(latency)) => Some(latency),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "database probe failed");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("database probe timed out");
+            None
+        }
+    }
+}
+
+fn round_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 100_000.0).round() / 100.0
+}
+
+/// Service health
+///
+/// Reports `ok` or `degraded` for the API and the database, with the database's round-trip
+/// latency. Always HTTP 200 so that clients read the body instead of retrying.
+#[utoipa::path(
+    get,
+    path = "/v1/status",
+    tag = "status",
+    security(()),
+    responses((status = 200, description = "Health of each service", body = StatusReport))
+)]
+pub async fn status(State(state): State<AppState>, request_id: RequestId) -> Json<StatusReport> {
+    let database = probe_database(&state).await;
+    let database_ok = database.is_some_and(|latency| latency < SLOW_PROBE);
+    let mut services = BTreeMap::new();
+    services.insert(
+        "api",
+        ServiceStatus {
+            status: "ok",
+            latency_ms: None,
+        },
+    );
+    services.insert(
+        "database",
+        ServiceStatus {
+            status: if database_ok { "ok" } else { "degraded" },
+            latency_ms: database.map(round_ms),
+        },
+    );
+    Json(StatusReport {
+        status: if database_ok { "ok" } else { "degraded" },
+        request_id: request_id.to_string(),
+        services,
+    })
+}

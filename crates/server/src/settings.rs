@@ -1,0 +1,47 @@
+//! What a deployment decides: where it is reachable, how it sends e-mail, the plan tables.
+
+use model::PlanBook;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Scheme, host and port clients use to reach this server, without a trailing slash. Absolute
+    /// URLs in responses (`next_url`) are built on it.
+    pub public_url: String,
+    /// The data folder: database, outbox, demo credentials.
+    pub data_dir: PathBuf,
+    pub mail: MailSettings,
+    pub plans: PlanBook,
+    /// Also accept `Authorization: Bearer <token>` on the simulator face, whose documented form
+    /// is the bare token.
+    pub simulator_accepts_bearer: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://...` (TLS). Without it, messages are
+    /// written to the outbox folder in the data folder and to the log.
+    pub smtp_url: Option<String>,
+    /// The sender address.
+    pub from: String,
+}
+
+impl Settings {
+    /// Settings for a data folder with everything else at its default.
+    pub fn new(public_url: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
+        Settings {
+            public_url: public_url.into().trim_end_matches('/').to_string(),
+            data_dir: data_dir.into(),
+            mail: MailSettings {
+                smtp_url: None,
+                from: "optiontape <noreply@optiontape.local>".to_string(),
+            },
+            plans: PlanBook::default(),
+            simulator_accepts_bearer: false,
+        }
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}

@@ -1,0 +1,55 @@
+//! What every request handler can reach.
+
+use model::{Clock, Timestamp};
+use std::ops::Deref;
+use std::sync::Arc;
+use store::Store;
+
+use crate::limits::Meter;
+use crate::mail::Mailer;
+use crate::settings::Settings;
+
+/// Shared application state. Cloning is cheap.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+    pub meter: Meter,
+    pub mailer: Mailer,
+}
+
+impl AppState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> anyhow::Result<Self> {
+        let mailer = Mailer::new(&settings.mail, settings.outbox_dir())?;
+        Ok(AppState(Arc::new(Shared {
+            store,
+            clock,
+            settings,
+            meter: Meter::new(),
+            mailer,
+        })))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The wall clock, for serving real users.
+pub struct WallClock;
+
+impl Clock for WallClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_jiff(jiff::Timestamp::now())
+    }
+}

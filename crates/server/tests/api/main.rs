@@ -1,0 +1,10 @@
+//! The server over real sockets. One test binary, one module per concern.
+
+mod conventions;
+mod credits;
+mod idempotency;
+mod identity;
+mod keys;
+mod mail;
+mod openapi;
+mod support;
