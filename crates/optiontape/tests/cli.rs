@@ -531,3 +531,40 @@ fn a_crash_loses_no_acknowledged_write() {
     assert_eq!(profile["email"], "crash@example.com");
     assert_eq!(profile["slippage"], "0.25");
 }
+
+#[test]
+fn users_created_with_a_password_can_sign_in() {
+    let data = tempfile::tempdir().unwrap();
+    let server = serve(data.path(), &[], &[]);
+    let create = |email: &str, password: &str| {
+        let mut child = Command::new(BIN)
+            .args(["users", "create", "--email", email, "--password-stdin"])
+            .env("OPTIONTAPE_DATA_DIR", data.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let created = create("pw@example.com", "a long password");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let login = r#"{"email": "pw@example.com", "password": "a long password"}"#;
+    assert_eq!(
+        http(&server.url, "POST", "/auth/sessions", &[], login).0,
+        201
+    );
+    let short = create("short@example.com", "short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
+}

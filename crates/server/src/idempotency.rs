@@ -195,7 +195,7 @@ where
         }
     };
     let status = parts.status.as_u16();
-    if storable(status) && body.len() <= MAX_STORED_BODY {
+    let outcome = if storable(status) && body.len() <= MAX_STORED_BODY {
         let headers = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -207,14 +207,20 @@ where
             headers,
             body: body.to_vec(),
         };
-        match state
+        state
             .store
             .complete_idempotent(&scope, &key, &fingerprint, &stored, state.now(), RETENTION)
             .await
-        {
-            Ok(()) => guard.armed = false,
-            Err(error) => tracing::error!(%error, "could not store an idempotent response"),
-        }
+    } else {
+        // Not kept: release the key now so that a retry runs again at once.
+        state
+            .store
+            .abandon_idempotent(&scope, &key, &fingerprint)
+            .await
+    };
+    match outcome {
+        Ok(()) => guard.armed = false,
+        Err(error) => tracing::error!(%error, "could not settle an idempotency key"),
     }
     drop(guard);
     Response::from_parts(parts, Body::from(body))
