@@ -12,6 +12,8 @@ pub const CODE_MAX_FAILURES: u32 = 5;
 pub const CODE_RESEND_INTERVAL: Duration = Duration::from_secs(60);
 /// A password-reset token is valid this long.
 pub const RESET_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
+/// One password-reset request per account per this interval.
+pub const RESET_REQUEST_INTERVAL: Duration = Duration::from_secs(60);
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Passwords are hashed with a memory-hard function; an upper bound keeps that cost bounded.
 pub const PASSWORD_MAX_BYTES: usize = 1024;

@@ -24,18 +24,6 @@ pub fn bearer(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     Ok(Some(token.trim().to_string()))
 }
 
-/// The first of `names` present in a query string, percent-decoded.
-pub fn query_value(query: Option<&str>, names: &[&str]) -> Option<String> {
-    let query = query?;
-    form_pairs(query).find_map(|(name, value)| names.contains(&name.as_str()).then_some(value))
-}
-
-/// Decoded `name=value` pairs of a query string, in order.
-pub fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    form_urlencoded::parse(query.as_bytes())
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-}
-
 /// Resolves a presented key to an active key, or 401.
 pub async fn authenticate(state: &AppState, presented: Option<String>) -> Result<ApiKey, Problem> {
     let Some(presented) = presented else {

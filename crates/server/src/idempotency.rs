@@ -16,8 +16,7 @@ use std::time::{Duration, Instant};
 use store::Store;
 use store::idempotency::{Claim, StoredResponse};
 
-use crate::auth::form_pairs;
-use crate::http::extract::MAX_JSON_BODY;
+use crate::http::extract::{MAX_JSON_BODY, query_pairs};
 use crate::http::{Face, Problem, ProblemKind, RequestId};
 use crate::state::AppState;
 
@@ -52,7 +51,7 @@ pub fn key_of(headers: &HeaderMap) -> Result<Option<String>, Problem> {
 
 /// SHA-256 over the method, path, normalised query (sorted, credentials removed) and body.
 pub fn fingerprint(method: &Method, path: &str, query: Option<&str>, body: &[u8]) -> String {
-    let mut pairs: Vec<(String, String)> = form_pairs(query.unwrap_or(""))
+    let mut pairs: Vec<(String, String)> = query_pairs(query.unwrap_or(""))
         .filter(|(name, _)| !CREDENTIAL_PARAMS.contains(&name.as_str()))
         .collect();
     pairs.sort();

@@ -18,6 +18,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// What a face reports as "remaining" on an unlimited window. Clients parse these headers as
+/// integers, so the word "unlimited" cannot go there; a large number reads correctly everywhere.
+pub const UNLIMITED_REMAINING: u64 = 999_999_999;
+
 /// A calendar-aligned counting window, in UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Span {

@@ -93,7 +93,7 @@ impl Mailer {
             }
             Transport::Outbox(dir) => {
                 let path = write_outbox(dir, to, &message.formatted(), now).await?;
-                tracing::info!(to = %to, subject, file = %path.display(), text, "e-mail written to the outbox");
+                tracing::info!(to = %to, subject, file = %path.display(), text = ?text, "e-mail written to the outbox");
             }
         }
         Ok(())

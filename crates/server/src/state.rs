@@ -3,6 +3,7 @@
 use model::{Clock, Timestamp};
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 use store::Store;
 
 use crate::limits::Meter;
@@ -35,6 +36,22 @@ impl AppState {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The database probe behind every health endpoint: its round-trip time, or `None` when it
+    /// failed or took longer than two seconds.
+    pub async fn probe_database(&self) -> Option<Duration> {
+        match tokio::time::timeout(Duration::from_secs(2), self.store.ping()).await {
+            Ok(Ok(latency)) => Some(latency),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "database probe failed");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("database probe timed out");
+                None
+            }
+        }
     }
 }
 

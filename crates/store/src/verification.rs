@@ -5,7 +5,7 @@
 //! account, or an account without its first session. A wrong code is counted even though the
 //! operation fails: that transaction commits the count and nothing else.
 
-use model::identity::{CodeRecord, CodeState, RESET_TOKEN_TTL};
+use model::identity::{CodeRecord, CodeState, RESET_REQUEST_INTERVAL, RESET_TOKEN_TTL};
 use model::{Email, Timestamp};
 use sqlx::Row;
 use std::time::Duration;
@@ -25,6 +25,17 @@ pub enum CodeRequest {
     Issued { code: Secret, issued_at: Timestamp },
     /// A code was issued too recently; try again after `wait`.
     TooSoon { wait: Duration },
+}
+
+/// The answer to a password-reset request.
+#[derive(Debug)]
+pub enum ResetRequest {
+    /// A token to mail to the account's address.
+    Issued(Secret),
+    /// A reset was requested too recently; try again after `wait`.
+    TooSoon { wait: Duration },
+    /// No account has that address.
+    NoAccount,
 }
 
 /// Why a code-based operation was refused.
@@ -223,16 +234,35 @@ impl Store {
         Ok(Ok(()))
     }
 
-    /// Starts a password reset: a single-use token valid for an hour, or `None` when no account
-    /// has that address.
+    /// Starts a password reset: a single-use token valid for an hour, at most one a minute per
+    /// account.
     pub async fn start_password_reset(
         &self,
         email: &Email,
         now: Timestamp,
-    ) -> Result<Option<Secret>, StoreError> {
-        let Some(user) = self.user_by_email(email).await? else {
-            return Ok(None);
+    ) -> Result<ResetRequest, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let Some(user) = find_user_by_email(&mut *tx, email).await? else {
+            return Ok(ResetRequest::NoAccount);
         };
+        let latest_expiry: Option<i64> =
+            sqlx::query("SELECT MAX(expires_at) AS latest FROM password_resets WHERE user_id = $1")
+                .bind(user.id.to_string())
+                .fetch_one(&mut *tx)
+                .await
+                .ctx("loading the latest reset request")?
+                .try_get("latest")
+                .ctx("reading the latest reset request")?;
+        if let Some(expiry) = latest_expiry {
+            let allowed_at = Timestamp::from_nanos(expiry)
+                .minus(RESET_TOKEN_TTL)
+                .plus(RESET_REQUEST_INTERVAL);
+            if now < allowed_at {
+                return Ok(ResetRequest::TooSoon {
+                    wait: allowed_at.since(now),
+                });
+            }
+        }
         let minted = credentials::mint_session_token()?;
         sqlx::query(
             "INSERT INTO password_resets (id, user_id, lookup, token_hash, expires_at, used_at) \
@@ -243,10 +273,11 @@ impl Store {
         .bind(&minted.lookup)
         .bind(&minted.digest)
         .bind(now.plus(RESET_TOKEN_TTL).as_nanos())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .ctx("storing a password reset token")?;
-        Ok(Some(minted.secret))
+        tx.commit().await.ctx("committing a password reset token")?;
+        Ok(ResetRequest::Issued(minted.secret))
     }
 
     /// Completes a reset: sets the password and ends every session of the account. Returns

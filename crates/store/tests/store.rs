@@ -8,7 +8,7 @@ use model::{Email, Plan, Product, Timestamp};
 use std::time::Duration;
 use store::idempotency::{Claim, StoredResponse};
 use store::keys::KeyFamily;
-use store::verification::{CodeError, CodeRequest};
+use store::verification::{CodeError, CodeRequest, ResetRequest};
 use store::{Secret, Store};
 
 const T0: Timestamp = Timestamp::from_seconds(1_767_225_600); // 2026-01-01T00:00:00Z
@@ -208,14 +208,19 @@ async fn passwords_sessions_and_resets() {
     assert!(store.session(second.expose()).await.unwrap().is_none());
     assert!(store.session(first.expose()).await.unwrap().is_some());
 
-    let reset = store.start_password_reset(&a, T0).await.unwrap().unwrap();
-    assert!(
-        store
-            .start_password_reset(&email("nobody@example.com"), T0)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let ResetRequest::Issued(reset) = store.start_password_reset(&a, T0).await.unwrap() else {
+        panic!("a reset token for an existing account");
+    };
+    let nobody = store
+        .start_password_reset(&email("nobody@example.com"), T0)
+        .await
+        .unwrap();
+    assert!(matches!(nobody, ResetRequest::NoAccount));
+    let soon = store
+        .start_password_reset(&a, T0.plus(Duration::from_secs(59)))
+        .await
+        .unwrap();
+    assert!(matches!(soon, ResetRequest::TooSoon { wait } if wait == Duration::from_secs(1)));
     assert!(
         store
             .finish_password_reset(reset.expose(), "a new password", T0)

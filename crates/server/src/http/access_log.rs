@@ -29,7 +29,8 @@ pub async fn log_request(req: Request, next: Next) -> Response {
         .unwrap_or_default();
     let response = next.run(req).await;
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1_000.0;
+    // Microsecond resolution is plenty for a log line.
+    let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let actor = response.extensions().get::<Actor>();
     let user = actor.map(|a| a.user_id.to_string()).unwrap_or_default();
     let credential = actor.map(|a| a.credential.as_str()).unwrap_or("");

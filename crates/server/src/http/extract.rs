@@ -113,6 +113,17 @@ where
     }
 }
 
+/// Decoded `name=value` pairs of a query string, in order.
+pub fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+}
+
+/// The first of `names` present in a query string, percent-decoded.
+pub fn query_value(query: Option<&str>, names: &[&str]) -> Option<String> {
+    query_pairs(query?).find_map(|(name, value)| names.contains(&name.as_str()).then_some(value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +133,17 @@ mod tests {
     #[allow(dead_code)]
     struct Body {
         email: String,
+    }
+
+    #[test]
+    fn query_values_are_decoded() {
+        let query = Some("limit=5&apiKey=cm%5Fx&apiKey=second&b=%ZZ");
+        assert_eq!(
+            query_value(query, &["apiKey", "api_key"]).as_deref(),
+            Some("cm_x")
+        );
+        assert_eq!(query_value(query, &["b"]).as_deref(), Some("%ZZ"));
+        assert_eq!(query_value(None, &["apiKey"]), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::problem::{Problem, ProblemKind};
@@ -204,8 +204,6 @@ pub fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Respo
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response
 }
-
-use axum::response::IntoResponse;
 
 #[cfg(test)]
 mod tests {

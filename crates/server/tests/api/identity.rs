@@ -410,6 +410,14 @@ async fn forgotten_passwords_are_reset_by_emailed_token() {
         )
         .await;
     assert_eq!(forgot.status(), 204);
+    let soon = server
+        .post_json(
+            "/auth/forgot-password",
+            json!({ "email": "forgot@example.com" }),
+        )
+        .await;
+    assert_eq!(soon.status(), 429, "one reset e-mail a minute");
+    assert_eq!(header(&soon, "retry-after"), "60");
     let unknown = server
         .post_json(
             "/auth/forgot-password",

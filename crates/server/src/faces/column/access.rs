@@ -10,9 +10,8 @@ use model::plans::ColumnPlan;
 use std::time::Duration;
 use store::keys::ApiKey;
 
-use crate::faces::cutemarkets::access::UNLIMITED_REMAINING;
 use crate::http::{Face, Problem, ProblemKind};
-use crate::limits::{Rule, Span, Verdict};
+use crate::limits::{Rule, Span, UNLIMITED_REMAINING, Verdict};
 use crate::state::AppState;
 use crate::{auth, idempotency};
 

@@ -5,7 +5,6 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::faces::cutemarkets::status::probe_database;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -37,7 +36,7 @@ pub struct Upstream {
     responses((status = 200, description = "Health of the column API and its store", body = Health))
 )]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
-    let probe = probe_database(&state).await;
+    let probe = state.probe_database().await;
     Json(Health {
         status: if probe.is_some() { "ok" } else { "degraded" },
         upstream: Upstream {

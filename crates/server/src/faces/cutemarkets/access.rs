@@ -15,12 +15,8 @@ use store::keys::ApiKey;
 
 use crate::auth;
 use crate::http::{Problem, ProblemKind};
-use crate::limits::{Rule, Span, Verdict};
+use crate::limits::{Rule, Span, UNLIMITED_REMAINING, Verdict};
 use crate::state::AppState;
-
-/// `X-RateLimit-Remaining-*` on an unlimited window. The SDKs parse these headers as integers,
-/// so "unlimited" cannot go there; a large number reads correctly in every client.
-pub const UNLIMITED_REMAINING: u64 = 999_999_999;
 
 /// The keys a family of routes accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,13 +86,13 @@ fn product_names(products: &[Product]) -> String {
 }
 
 /// The rules of a market-data plan and where each window's reading lands.
-struct Limits {
+struct PlanRules {
     rules: Vec<Rule>,
     minute: Option<usize>,
     day: Option<usize>,
 }
 
-fn limits(plan: &MarketDataPlan) -> Limits {
+fn plan_rules(plan: &MarketDataPlan) -> PlanRules {
     let mut rules = Vec::new();
     let mut slot = |span, max: Option<u64>| {
         max.map(|max| {
@@ -106,10 +102,10 @@ fn limits(plan: &MarketDataPlan) -> Limits {
     };
     let minute = slot(Span::Minute, plan.per_minute);
     let day = slot(Span::Day, plan.per_day);
-    Limits { rules, minute, day }
+    PlanRules { rules, minute, day }
 }
 
-fn rate_limit_headers(plan_name: Plan, limits: &Limits, verdict: &Verdict) -> HeaderMap {
+fn rate_limit_headers(plan_name: Plan, limits: &PlanRules, verdict: &Verdict) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let mut put = |name: &'static str, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -166,7 +162,7 @@ async fn admit(
 ) -> Result<Admitted, Response> {
     let presented = match auth::bearer(headers) {
         Ok(Some(token)) => Some(token),
-        Ok(None) => auth::query_value(query, &["apiKey", "api_key"]),
+        Ok(None) => crate::http::extract::query_value(query, &["apiKey", "api_key"]),
         Err(problem) => return Err(problem.into_response()),
     };
     let key = auth::authenticate(state, presented)
@@ -187,7 +183,7 @@ async fn admit(
             headers: HeaderMap::new(),
         });
     };
-    let limits = limits(plan);
+    let limits = plan_rules(plan);
     let verdict = state.meter.charge(
         ("cutemarkets", key.id.to_string()),
         &limits.rules,
@@ -310,7 +306,7 @@ mod tests {
     fn unlimited_plans_report_a_parseable_remaining() {
         let plan = model::PlanBook::default();
         let expert = plan.market_data(Product::Options, Plan::Expert).unwrap();
-        let limits = limits(expert);
+        let limits = plan_rules(expert);
         assert!(limits.rules.is_empty());
         let verdict = Verdict {
             allowed: true,

@@ -31,21 +31,6 @@ pub struct ServiceStatus {
     pub latency_ms: Option<f64>,
 }
 
-/// The database probe shared by every health endpoint: `Some(latency)` when it answered in time.
-pub async fn probe_database(state: &AppState) -> Option<Duration> {
-    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(latency)) => Some(latency),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "database probe failed");
-            None
-        }
-        Err(_) => {
-            tracing::warn!("database probe timed out");
-            None
-        }
-    }
-}
-
 fn round_ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 100_000.0).round() / 100.0
 }
@@ -62,7 +47,7 @@ fn round_ms(d: Duration) -> f64 {
     responses((status = 200, description = "Health of each service", body = StatusReport))
 )]
 pub async fn status(State(state): State<AppState>, request_id: RequestId) -> Json<StatusReport> {
-    let database = probe_database(&state).await;
+    let database = state.probe_database().await;
     let database_ok = database.is_some_and(|latency| latency < SLOW_PROBE);
     let mut services = BTreeMap::new();
     services.insert(

@@ -3,16 +3,15 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use model::Email;
 use model::identity::{CODE_TTL, check_password};
-use model::{Email, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use store::verification::{CodeError, CodeRequest};
+use store::verification::{CodeError, CodeRequest, ResetRequest};
 use utoipa::ToSchema;
 
 use super::session::SessionUser;
 use crate::http::{JsonBody, Problem, ProblemKind, Reply};
-use crate::limits::Rule;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -77,6 +76,16 @@ fn code_problem(error: CodeError) -> Problem {
     }
 }
 
+/// 429 for a second request inside the one-a-minute interval of codes and reset e-mails.
+fn too_soon(what: &str, wait: Duration) -> Problem {
+    let seconds = wait.as_nanos().div_ceil(1_000_000_000).max(1) as u64;
+    Problem::new(
+        ProblemKind::RateLimited,
+        format!("{what} less than 60 seconds ago; retry in {seconds} seconds"),
+    )
+    .with_retry_after(seconds)
+}
+
 fn created(token: store::Secret) -> (StatusCode, Json<SessionToken>) {
     (
         StatusCode::CREATED,
@@ -138,12 +147,7 @@ pub async fn verify_email(
     let (code, issued_at) = match state.store.issue_code(&email, now).await? {
         CodeRequest::Issued { code, issued_at } => (code, issued_at),
         CodeRequest::TooSoon { wait } => {
-            let seconds = wait.as_secs_f64().ceil() as u64;
-            return Err(Problem::new(
-                ProblemKind::RateLimited,
-                format!("a code was sent to this address less than 60 seconds ago; retry in {seconds} seconds"),
-            )
-            .with_retry_after(seconds));
+            return Err(too_soon("a code was sent to this address", wait));
         }
     };
     let text = format!(
@@ -267,12 +271,6 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Reset-link requests per address: one a minute, like verification codes.
-const RESET_REQUESTS: [Rule; 1] = [Rule::Bucket {
-    capacity: 1,
-    drain: Duration::from_secs(60),
-}];
-
 /// Request a password reset
 ///
 /// E-mails a single-use reset token valid for one hour. Answers 204 whether or not the address
@@ -289,40 +287,30 @@ pub async fn forgot_password(
     JsonBody(body): JsonBody<EmailBody>,
 ) -> Reply<StatusCode> {
     let email = parse_email(&body.email)?;
-    let now: Timestamp = state.now();
-    let verdict = state.meter.charge(
-        ("password-reset", email.to_string()),
-        &RESET_REQUESTS,
-        1,
-        now,
+    let now = state.now();
+    let token = match state.store.start_password_reset(&email, now).await? {
+        ResetRequest::Issued(token) => token,
+        // No hint whether the address has an account.
+        ResetRequest::NoAccount => return Ok(StatusCode::NO_CONTENT),
+        ResetRequest::TooSoon { wait } => {
+            return Err(too_soon("a reset was requested for this address", wait));
+        }
+    };
+    let text = format!(
+        "To choose a new optiontape password, send this token\nwith POST /auth/reset-password:\n\n{}\n\nIt works once, within one hour. When it is used,\nevery session of the account ends.\n",
+        token.expose()
     );
-    if !verdict.allowed {
-        return Err(Problem::new(
-            ProblemKind::RateLimited,
-            format!(
-                "a reset was requested for this address less than 60 seconds ago; retry in {} seconds",
-                verdict.retry_after_secs
-            ),
-        )
-        .with_retry_after(verdict.retry_after_secs));
-    }
-    if let Some(token) = state.store.start_password_reset(&email, now).await? {
-        let text = format!(
-            "To choose a new optiontape password, send this token\nwith POST /auth/reset-password:\n\n{}\n\nIt works once, within one hour. When it is used,\nevery session of the account ends.\n",
-            token.expose()
-        );
-        state
-            .mailer
-            .send(&email, "Reset your optiontape password", &text, now)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, to = %email, "password reset e-mail not delivered");
-                Problem::new(
-                    ProblemKind::Unavailable,
-                    "could not send the reset email; try again shortly",
-                )
-            })?;
-    }
+    state
+        .mailer
+        .send(&email, "Reset your optiontape password", &text, now)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, to = %email, "password reset e-mail not delivered");
+            Problem::new(
+                ProblemKind::Unavailable,
+                "could not send the reset email; try again shortly",
+            )
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
