@@ -280,6 +280,16 @@ impl Store {
         Ok(ResetRequest::Issued(minted.secret))
     }
 
+    /// Withdraws a reset token that could not be delivered, so the account may ask again at once.
+    pub async fn withdraw_password_reset(&self, token: &Secret) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM password_resets WHERE token_hash = $1 AND used_at IS NULL")
+            .bind(credentials::digest(token.expose()))
+            .execute(&self.pool)
+            .await
+            .ctx("withdrawing a password reset token")?;
+        Ok(())
+    }
+
     /// Completes a reset: sets the password and ends every session of the account. Returns
     /// `false` when the token is unknown, used or expired.
     pub async fn finish_password_reset(

@@ -125,3 +125,37 @@ async fn an_undeliverable_code_is_withdrawn() {
     }
     assert!(received.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_undeliverable_reset_is_withdrawn() {
+    let (url, _) = smtp_peer(false).await;
+    let server = TestServer::start_with(axum::Router::new(), |settings| {
+        settings.mail.smtp_url = Some(url)
+    })
+    .await;
+    let email = model::Email::parse("reset@example.com").unwrap();
+    server
+        .state
+        .store
+        .create_user(&email, None, crate::support::T0)
+        .await
+        .unwrap()
+        .unwrap();
+    for _ in 0..2 {
+        let response = server
+            .post_json(
+                "/auth/forgot-password",
+                json!({ "email": "reset@example.com" }),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            503,
+            "no 429: the undelivered token was withdrawn"
+        );
+        assert_eq!(
+            response.text().await.unwrap(),
+            "could not send the reset email; try again shortly"
+        );
+    }
+}

@@ -86,6 +86,15 @@ fn too_soon(what: &str, wait: Duration) -> Problem {
     .with_retry_after(seconds)
 }
 
+/// 503 for a message that could not be sent; the caller has withdrawn what it carried.
+fn undelivered(what: &str, to: &Email, error: crate::mail::MailError) -> Problem {
+    tracing::error!(%error, to = %to, "{what} e-mail not delivered");
+    Problem::new(
+        ProblemKind::Unavailable,
+        format!("could not send the {what} email; try again shortly"),
+    )
+}
+
 fn created(token: store::Secret) -> (StatusCode, Json<SessionToken>) {
     (
         StatusCode::CREATED,
@@ -160,12 +169,8 @@ pub async fn verify_email(
         .send(&email, "Your optiontape verification code", &text, now)
         .await
     {
-        tracing::error!(%error, to = %email, "verification e-mail not delivered");
         state.store.withdraw_code(&email, issued_at).await?;
-        return Err(Problem::new(
-            ProblemKind::Unavailable,
-            "could not send the verification email; try again shortly",
-        ));
+        return Err(undelivered("verification", &email, error));
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -300,17 +305,14 @@ pub async fn forgot_password(
         "To choose a new optiontape password, send this token\nwith POST /auth/reset-password:\n\n{}\n\nIt works once, within one hour. When it is used,\nevery session of the account ends.\n",
         token.expose()
     );
-    state
+    if let Err(error) = state
         .mailer
         .send(&email, "Reset your optiontape password", &text, now)
         .await
-        .map_err(|error| {
-            tracing::error!(%error, to = %email, "password reset e-mail not delivered");
-            Problem::new(
-                ProblemKind::Unavailable,
-                "could not send the reset email; try again shortly",
-            )
-        })?;
+    {
+        state.store.withdraw_password_reset(&token).await?;
+        return Err(undelivered("reset", &email, error));
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
