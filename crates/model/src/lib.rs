@@ -3,14 +3,21 @@
 //! Everything here is plain data and pure functions: no I/O, no async, no wall clock. Higher
 //! layers (store, engine, server) speak in these types.
 
+pub mod calendar;
+pub mod expirations;
 pub mod fees;
 pub mod identity;
 pub mod money;
 pub mod plans;
+pub mod roots;
+pub mod symbol;
 pub mod time;
 
+pub use calendar::Session;
 pub use fees::{FeeSchedule, Slippage};
 pub use identity::Email;
 pub use money::Decimal;
 pub use plans::{Plan, PlanBook, Product};
+pub use roots::{Delivery, Exercise, RootInfo, Settlement, TickRule, root_info};
+pub use symbol::{OptionSymbol, Right, Root, Strike, SymbolError};
 pub use time::{Clock, ManualClock, Timestamp};

@@ -1,0 +1,267 @@
+//! Queries over one session.
+//!
+//! Semantics, for every series:
+//! - **as of** `t`: the last record with a timestamp at or before `t` (records at exactly `t` are
+//!   visible). Nothing is ever looked up ahead of `t`.
+//! - **range** `[from, to)`: records with `from <= ts < to`, in time order (or reversed), paged
+//!   by a position that stays valid because files never change.
+//! - **first instant**: the earliest event time `τ` with `after < τ <= until` at which a
+//!   condition over the as-of quotes of a few contracts holds. Quotes only change at their own
+//!   timestamps, so checking each event time (after applying every update at that time) finds the
+//!   first instant exactly.
+
+use std::sync::Arc;
+
+use model::Timestamp;
+
+use crate::error::TapeError;
+use crate::format::{Kind, Owner};
+use crate::reader::SessionFile;
+use crate::records::{IndexValue, Quote, Trade};
+use crate::series::Record;
+
+/// Direction of a range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
+/// The legs' quotes at an instant (`None` for a leg that has not quoted yet).
+pub type LegQuotes = Vec<Option<Quote>>;
+
+/// A page of a range and where the next one starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<R> {
+    pub records: Vec<R>,
+    /// Position of the next record to read, when more remain in the range.
+    pub next: Option<u64>,
+}
+
+impl SessionFile {
+    /// The last record of a series at or before `t`.
+    pub fn at<R: Record>(&self, owner: Owner, t: Timestamp) -> Result<Option<R>, TapeError> {
+        let Some(series) = self.series_index(owner, R::KIND) else {
+            return Ok(None);
+        };
+        let chunks = &self.series(series).chunks;
+        let chunk = chunks.partition_point(|c| c.first_ts <= t);
+        if chunk == 0 {
+            return Ok(None);
+        }
+        let records = self.chunk::<R>(series, chunk - 1)?;
+        let within = records.partition_point(|r| r.ts() <= t);
+        Ok(within.checked_sub(1).map(|i| records[i]))
+    }
+
+    /// The quote of `owner` as of `t`.
+    pub fn quote_at(&self, owner: Owner, t: Timestamp) -> Result<Option<Quote>, TapeError> {
+        self.at::<Quote>(owner, t)
+    }
+
+    /// The last trade of `owner` at or before `t`.
+    pub fn last_trade_at(&self, owner: Owner, t: Timestamp) -> Result<Option<Trade>, TapeError> {
+        self.at::<Trade>(owner, t)
+    }
+
+    /// The underlying index value as of `t`.
+    pub fn value_at(&self, t: Timestamp) -> Result<Option<IndexValue>, TapeError> {
+        self.at::<IndexValue>(Owner::Underlying, t)
+    }
+
+    /// Every listed contract's quote as of `t`, for contracts `keep` accepts and that have quoted by
+    /// then, in contract order.
+    pub fn chain_at(
+        &self,
+        t: Timestamp,
+        mut keep: impl FnMut(&crate::format::ContractEntry) -> bool,
+    ) -> Result<Vec<(Owner, Quote)>, TapeError> {
+        let mut chain = Vec::new();
+        for (i, contract) in self.contracts().iter().enumerate() {
+            if !keep(contract) {
+                continue;
+            }
+            let owner = Owner::Contract(i as u32);
+            if let Some(quote) = self.quote_at(owner, t)? {
+                chain.push((owner, quote));
+            }
+        }
+        Ok(chain)
+    }
+
+    /// Position (index within the series) of the first record with `ts >= t`.
+    fn lower_bound<R: Record>(&self, series: usize, t: Timestamp) -> Result<u64, TapeError> {
+        let chunks = &self.series(series).chunks;
+        let chunk = chunks.partition_point(|c| c.last_ts < t);
+        if chunk == chunks.len() {
+            return Ok(self.series(series).count);
+        }
+        let records = self.chunk::<R>(series, chunk)?;
+        Ok(self.chunk_starts(series)[chunk] + records.partition_point(|r| r.ts() < t) as u64)
+    }
+
+    /// The record at a position of a series.
+    fn nth<R: Record>(&self, series: usize, position: u64) -> Result<(Arc<[R]>, usize), TapeError> {
+        let starts = self.chunk_starts(series);
+        let chunk = starts.partition_point(|s| *s <= position) - 1;
+        let records = self.chunk::<R>(series, chunk)?;
+        Ok((records, (position - starts[chunk]) as usize))
+    }
+
+    /// Records of a series with `from <= ts < to`, at most `limit`, starting at `resume` (a
+    /// position returned as `next` by the previous page) or at the start of the range.
+    pub fn range<R: Record>(
+        &self,
+        owner: Owner,
+        from: Timestamp,
+        to: Timestamp,
+        order: Order,
+        resume: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<R>, TapeError> {
+        let empty = Page {
+            records: Vec::new(),
+            next: None,
+        };
+        let Some(series) = self.series_index(owner, R::KIND) else {
+            return Ok(empty);
+        };
+        if from >= to || limit == 0 {
+            return Ok(empty);
+        }
+        let first = self.lower_bound::<R>(series, from)?;
+        let end = self.lower_bound::<R>(series, to)?;
+        let mut records = Vec::with_capacity(limit.min((end - first) as usize));
+        let mut next = None;
+        match order {
+            Order::Ascending => {
+                let mut position = resume.unwrap_or(first).max(first);
+                while position < end {
+                    if records.len() == limit {
+                        next = Some(position);
+                        break;
+                    }
+                    let (chunk, at) = self.nth::<R>(series, position)?;
+                    let take = (chunk.len() - at)
+                        .min((end - position) as usize)
+                        .min(limit - records.len());
+                    records.extend_from_slice(&chunk[at..at + take]);
+                    position += take as u64;
+                }
+            }
+            Order::Descending => {
+                // `resume` is the position just after the next record to return.
+                let mut position = resume.unwrap_or(end).min(end);
+                while position > first {
+                    if records.len() == limit {
+                        next = Some(position);
+                        break;
+                    }
+                    let (chunk, at) = self.nth::<R>(series, position - 1)?;
+                    let available = (at + 1).min((position - first) as usize);
+                    let take = available.min(limit - records.len());
+                    records.extend(chunk[at + 1 - take..=at].iter().rev().copied());
+                    position -= take as u64;
+                }
+            }
+        }
+        Ok(Page { records, next })
+    }
+
+    /// The first event time `τ` in `(after, until]` at which `condition` holds over the legs' quotes
+    /// as of `τ` (`None` for a leg that has not quoted yet). Returns `τ` and the quotes.
+    pub fn first_instant(
+        &self,
+        legs: &[Owner],
+        after: Timestamp,
+        until: Timestamp,
+        mut condition: impl FnMut(Timestamp, &[Option<Quote>]) -> bool,
+    ) -> Result<Option<(Timestamp, LegQuotes)>, TapeError> {
+        let mut state: LegQuotes = legs
+            .iter()
+            .map(|leg| self.quote_at(*leg, after))
+            .collect::<Result<_, _>>()?;
+        let mut cursors: Vec<LegCursor> = legs
+            .iter()
+            .map(|leg| LegCursor::new(self, *leg, after))
+            .collect::<Result<_, _>>()?;
+        loop {
+            let mut next: Option<Timestamp> = None;
+            for cursor in &cursors {
+                if let Some(ts) = cursor.peek() {
+                    next = Some(next.map_or(ts, |n| n.min(ts)));
+                }
+            }
+            let Some(now) = next.filter(|ts| *ts <= until) else {
+                return Ok(None);
+            };
+            for (leg, cursor) in cursors.iter_mut().enumerate() {
+                while cursor.peek() == Some(now) {
+                    state[leg] = Some(cursor.take(self)?);
+                }
+            }
+            if condition(now, &state) {
+                return Ok(Some((now, state)));
+            }
+        }
+    }
+}
+
+/// Walks one leg's quotes after an instant, a chunk at a time.
+struct LegCursor {
+    series: Option<usize>,
+    chunk: usize,
+    records: Option<Arc<[Quote]>>,
+    at: usize,
+}
+
+impl LegCursor {
+    fn new(session: &SessionFile, owner: Owner, after: Timestamp) -> Result<LegCursor, TapeError> {
+        let Some(series) = session.series_index(owner, Kind::Quotes) else {
+            return Ok(LegCursor {
+                series: None,
+                chunk: 0,
+                records: None,
+                at: 0,
+            });
+        };
+        let chunks = &session.series(series).chunks;
+        let chunk = chunks.partition_point(|c| c.last_ts <= after);
+        let mut cursor = LegCursor {
+            series: Some(series),
+            chunk,
+            records: None,
+            at: 0,
+        };
+        if chunk < chunks.len() {
+            let records = session.chunk::<Quote>(series, chunk)?;
+            cursor.at = records.partition_point(|q| q.ts <= after);
+            cursor.records = Some(records);
+        }
+        Ok(cursor)
+    }
+
+    fn peek(&self) -> Option<Timestamp> {
+        self.records
+            .as_ref()
+            .and_then(|r| r.get(self.at))
+            .map(|q| q.ts)
+    }
+
+    fn take(&mut self, session: &SessionFile) -> Result<Quote, TapeError> {
+        let records = self.records.as_ref().expect("peeked before taking");
+        let quote = records[self.at];
+        self.at += 1;
+        if self.at == records.len() {
+            let series = self.series.expect("a cursor with records has a series");
+            self.chunk += 1;
+            self.at = 0;
+            self.records = if self.chunk < session.series(series).chunks.len() {
+                Some(session.chunk::<Quote>(series, self.chunk)?)
+            } else {
+                None
+            };
+        }
+        Ok(quote)
+    }
+}

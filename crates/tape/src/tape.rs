@@ -1,0 +1,154 @@
+//! A tape folder: every session file of every underlying.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::error::TapeError;
+use crate::format::date_of;
+use crate::reader::SessionFile;
+use crate::writer::session_path;
+use jiff::civil::Date;
+
+/// Sessions kept open at once; older ones are closed (their memory maps released) first.
+const OPEN_SESSIONS: usize = 64;
+
+/// The tape folder, with a small cache of open sessions.
+pub struct Tape {
+    root: PathBuf,
+    open: Mutex<OpenSessions>,
+}
+
+#[derive(Default)]
+struct OpenSessions {
+    clock: u64,
+    sessions: HashMap<(String, Date), (Arc<SessionFile>, u64)>,
+}
+
+fn parse_file_date(name: &str) -> Option<Date> {
+    let stem = name.strip_suffix(".tape")?;
+    let bytes = stem.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let digits: String = stem.chars().filter(|c| *c != '-').collect();
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    date_of(digits.parse().ok()?)
+}
+
+impl Tape {
+    pub fn new(root: impl Into<PathBuf>) -> Tape {
+        Tape {
+            root: root.into(),
+            open: Mutex::new(OpenSessions::default()),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Underlyings with at least one session, sorted.
+    pub fn underlyings(&self) -> Result<Vec<String>, TapeError> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(TapeError::io(&self.root, e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| TapeError::io(&self.root, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && !name.starts_with('.') && !self.sessions(&name)?.is_empty()
+            {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Session dates of an underlying, ascending.
+    pub fn sessions(&self, underlying: &str) -> Result<Vec<Date>, TapeError> {
+        let folder = self.root.join(underlying);
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(TapeError::io(&folder, e)),
+        };
+        let mut dates = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| TapeError::io(&folder, e))?;
+            if let Some(date) = parse_file_date(&entry.file_name().to_string_lossy()) {
+                dates.push(date);
+            }
+        }
+        dates.sort_unstable();
+        Ok(dates)
+    }
+
+    pub fn session_path(&self, underlying: &str, date: Date) -> PathBuf {
+        session_path(&self.root, underlying, date)
+    }
+
+    /// Opens a session, or returns `None` when the tape has no such session.
+    pub fn session(
+        &self,
+        underlying: &str,
+        date: Date,
+    ) -> Result<Option<Arc<SessionFile>>, TapeError> {
+        let key = (underlying.to_string(), date);
+        {
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            open.clock += 1;
+            let clock = open.clock;
+            if let Some((session, used)) = open.sessions.get_mut(&key) {
+                *used = clock;
+                return Ok(Some(session.clone()));
+            }
+        }
+        let path = self.session_path(underlying, date);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let session = Arc::new(SessionFile::open(&path)?);
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if open.sessions.len() >= OPEN_SESSIONS
+            && let Some(oldest) = open
+                .sessions
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+        {
+            open.sessions.remove(&oldest);
+        }
+        let clock = open.clock;
+        open.sessions.insert(key, (session.clone(), clock));
+        Ok(Some(session))
+    }
+
+    /// Forgets a cached session, e.g. after it was replaced by an import.
+    pub fn evict(&self, underlying: &str, date: Date) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.sessions.remove(&(underlying.to_string(), date));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_carry_dates() {
+        assert_eq!(
+            parse_file_date("2025-01-15.tape"),
+            Some(jiff::civil::date(2025, 1, 15))
+        );
+        assert_eq!(parse_file_date("2025-02-30.tape"), None);
+        assert_eq!(parse_file_date("2025-01-15.tape.tmp"), None);
+        assert_eq!(parse_file_date(".2025-01-15.tape.123.tmp"), None);
+        assert_eq!(parse_file_date("20250115.tape"), None);
+    }
+}

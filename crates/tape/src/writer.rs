@@ -1,0 +1,530 @@
+//! Writing one session file.
+//!
+//! Records stream in per series (an owner and a kind) in time order; each series is cut into
+//! chunks as it fills, so memory stays at one open chunk per series however large the session.
+//! The file is written under a temporary name in the target folder, synced, then renamed into
+//! place: a reader sees the old file or the complete new one, never a partial file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use model::Timestamp;
+use model::symbol::OptionSymbol;
+
+use crate::codec::CHUNK_RECORDS;
+use crate::error::TapeError;
+use crate::format::{
+    Catalog, ChunkEntry, ContractEntry, HEADER_LEN, Kind, Owner, SeriesEntry, footer_bytes,
+    header_bytes, yyyymmdd,
+};
+use crate::records::{Bar, IndexValue, Quote, Trade};
+use crate::series::Record;
+
+/// Builds one session file for one underlying.
+pub struct SessionBuilder {
+    underlying: String,
+    date: Date,
+    final_path: PathBuf,
+    /// `None` once finished.
+    out: Option<Output>,
+    supplied_days: BTreeMap<Owner, DayAccumulator>,
+    contracts: Vec<ContractEntry>,
+    contract_index: HashMap<OptionSymbol, u32>,
+    quotes: BTreeMap<Owner, Pending<Quote>>,
+    trades: BTreeMap<Owner, Pending<Trade>>,
+    supplied_bars: BTreeMap<Owner, Pending<Bar>>,
+    values: BTreeMap<Owner, Pending<IndexValue>>,
+    derived_bars: BTreeMap<Owner, MinuteBars>,
+    /// Bars of the underlying's index values, used when it has no trades.
+    value_bars: MinuteBars,
+    header_crc: u32,
+}
+
+/// A series being written: its finished chunks and the records of the chunk being filled.
+struct Pending<R> {
+    buffer: Vec<R>,
+    chunks: Vec<ChunkEntry>,
+    count: u64,
+    last_ts: Option<Timestamp>,
+}
+
+impl<R> Default for Pending<R> {
+    fn default() -> Self {
+        Pending {
+            buffer: Vec::new(),
+            chunks: Vec::new(),
+            count: 0,
+            last_ts: None,
+        }
+    }
+}
+
+/// Builds one-minute bars from trades as they stream in.
+#[derive(Default)]
+struct MinuteBars {
+    done: Vec<Bar>,
+    current: Option<(Bar, i128)>,
+}
+
+const MINUTE_NANOS: i64 = 60_000_000_000;
+
+impl MinuteBars {
+    /// Index values make bars too: prices without volume.
+    fn add_value(&mut self, value: &IndexValue) {
+        self.add(&Trade {
+            ts: value.ts,
+            price: value.value,
+            size: 0,
+            ..Trade::default()
+        });
+    }
+
+    fn add(&mut self, trade: &Trade) {
+        let start = Timestamp::from_nanos(
+            trade.ts.as_nanos() - trade.ts.as_nanos().rem_euclid(MINUTE_NANOS),
+        );
+        if let Some((bar, _)) = &self.current
+            && bar.start != start
+        {
+            self.flush();
+        }
+        let notional = i128::from(trade.price) * i128::from(trade.size);
+        let counts = u32::from(trade.size > 0);
+        match &mut self.current {
+            Some((bar, sum)) => {
+                bar.high = bar.high.max(trade.price);
+                bar.low = bar.low.min(trade.price);
+                bar.close = trade.price;
+                bar.volume += trade.size;
+                bar.transactions += counts;
+                *sum += notional;
+            }
+            None => {
+                self.current = Some((
+                    Bar {
+                        start,
+                        open: trade.price,
+                        high: trade.price,
+                        low: trade.price,
+                        close: trade.price,
+                        volume: trade.size,
+                        vwap: trade.price,
+                        transactions: counts,
+                    },
+                    notional,
+                ));
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some((mut bar, sum)) = self.current.take() {
+            bar.vwap = if bar.volume > 0 {
+                (sum / i128::from(bar.volume)) as i64
+            } else {
+                // Values have no volume: the bar's average is its midpoint of open and close.
+                (bar.open + bar.close) / 2
+            };
+            self.done.push(bar);
+        }
+    }
+
+    fn finish(mut self) -> Vec<Bar> {
+        self.flush();
+        self.done
+    }
+}
+
+/// The running trading summary of supplied bars.
+#[derive(Default)]
+struct DayAccumulator {
+    bars: Vec<Bar>,
+}
+
+impl DayAccumulator {
+    fn add(&mut self, bar: &Bar) {
+        // Supplied bars are few (at most one a minute); keeping them is simpler than folding.
+        self.bars.push(*bar);
+    }
+
+    fn summary(&self) -> Option<Bar> {
+        summarize(&self.bars)
+    }
+}
+
+/// The trading summary of a run of bars.
+fn summarize(bars: &[Bar]) -> Option<Bar> {
+    let first = bars.first()?;
+    let last = bars.last()?;
+    let volume: u64 = bars.iter().map(|b| b.volume).sum();
+    let notional: i128 = bars
+        .iter()
+        .map(|b| i128::from(b.vwap) * i128::from(b.volume))
+        .sum();
+    Some(Bar {
+        start: first.start,
+        open: first.open,
+        high: bars.iter().map(|b| b.high).max()?,
+        low: bars.iter().map(|b| b.low).min()?,
+        close: last.close,
+        volume,
+        vwap: if volume > 0 {
+            (notional / i128::from(volume)) as i64
+        } else {
+            last.close
+        },
+        transactions: bars.iter().map(|b| b.transactions).sum(),
+    })
+}
+
+/// Where a session file lives under a tape folder.
+pub fn session_path(root: &Path, underlying: &str, date: Date) -> PathBuf {
+    root.join(underlying).join(format!("{date}.tape"))
+}
+
+fn valid_underlying(symbol: &str) -> bool {
+    !symbol.is_empty()
+        && symbol.len() <= crate::format::UNDERLYING_MAX
+        && symbol
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
+impl SessionBuilder {
+    /// Starts the file for `underlying` on `date` under the tape folder `root`.
+    pub fn create(root: &Path, underlying: &str, date: Date) -> Result<SessionBuilder, TapeError> {
+        if !valid_underlying(underlying) {
+            return Err(TapeError::Invalid(format!(
+                "underlying symbol {underlying:?} must be 1 to 16 characters of A-Z, 0-9, '.' or '-'"
+            )));
+        }
+        if !(1970..=2200).contains(&date.year()) {
+            return Err(TapeError::Invalid(format!(
+                "session date {date} is out of range"
+            )));
+        }
+        let _ = yyyymmdd(date);
+        let final_path = session_path(root, underlying, date);
+        let folder = final_path.parent().expect("session paths have a folder");
+        std::fs::create_dir_all(folder).map_err(|e| TapeError::io(folder, e))?;
+        let name = final_path
+            .file_name()
+            .expect("session paths have a name")
+            .to_string_lossy();
+        let temp_path = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+        let header = header_bytes(underlying, date)?;
+        let file = File::create(&temp_path).map_err(|e| TapeError::io(&temp_path, e))?;
+        let mut out = Output {
+            file: BufWriter::with_capacity(1 << 20, file),
+            path: temp_path,
+            offset: 0,
+        };
+        out.write(&header)?;
+        debug_assert_eq!(out.offset, HEADER_LEN as u64);
+        Ok(SessionBuilder {
+            underlying: underlying.to_string(),
+            date,
+            final_path,
+            out: Some(out),
+            contracts: Vec::new(),
+            contract_index: HashMap::new(),
+            quotes: BTreeMap::new(),
+            trades: BTreeMap::new(),
+            supplied_bars: BTreeMap::new(),
+            values: BTreeMap::new(),
+            derived_bars: BTreeMap::new(),
+            supplied_days: BTreeMap::new(),
+            value_bars: MinuteBars::default(),
+            header_crc: crc32fast::hash(&header),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.final_path
+    }
+
+    /// Contracts registered so far.
+    pub fn contract_count(&self) -> usize {
+        self.contracts.len()
+    }
+
+    /// Registers a contract listed this session (idempotent) and returns its owner handle.
+    pub fn contract(&mut self, symbol: OptionSymbol) -> Result<Owner, TapeError> {
+        if let Some(&i) = self.contract_index.get(&symbol) {
+            return Ok(Owner::Contract(i));
+        }
+        let index = u32::try_from(self.contracts.len())
+            .map_err(|_| TapeError::Invalid("too many contracts".into()))?;
+        self.contract_index.insert(symbol, index);
+        self.contracts.push(ContractEntry {
+            symbol,
+            open_interest: None,
+            day: None,
+        });
+        Ok(Owner::Contract(index))
+    }
+
+    fn check_owner(&self, owner: Owner) -> Result<(), TapeError> {
+        match owner {
+            Owner::Contract(i) if i as usize >= self.contracts.len() => Err(TapeError::Invalid(
+                format!("contract handle {i} was not registered"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn set_open_interest(&mut self, owner: Owner, open_interest: u64) -> Result<(), TapeError> {
+        self.check_owner(owner)?;
+        match owner {
+            Owner::Contract(i) => self.contracts[i as usize].open_interest = Some(open_interest),
+            Owner::Underlying => {
+                return Err(TapeError::Invalid(
+                    "open interest belongs to a contract".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn quote(&mut self, owner: Owner, quote: Quote) -> Result<(), TapeError> {
+        self.check_owner(owner)?;
+        let out = self.out.as_mut().expect("the file is open until finish");
+        out.push(
+            self.quotes.entry(owner).or_default(),
+            quote,
+            owner,
+            Kind::Quotes,
+        )
+    }
+
+    pub fn trade(&mut self, owner: Owner, trade: Trade) -> Result<(), TapeError> {
+        self.check_owner(owner)?;
+        let out = self.out.as_mut().expect("the file is open until finish");
+        out.push(
+            self.trades.entry(owner).or_default(),
+            trade,
+            owner,
+            Kind::Trades,
+        )?;
+        self.derived_bars.entry(owner).or_default().add(&trade);
+        Ok(())
+    }
+
+    /// A one-minute bar supplied by the source. An owner with supplied bars keeps them instead of
+    /// bars derived from its trades.
+    pub fn bar(&mut self, owner: Owner, bar: Bar) -> Result<(), TapeError> {
+        self.check_owner(owner)?;
+        if bar.start.as_nanos().rem_euclid(MINUTE_NANOS) != 0 {
+            return Err(TapeError::Invalid(format!(
+                "bar start {} is not on a minute boundary",
+                bar.start
+            )));
+        }
+        let out = self.out.as_mut().expect("the file is open until finish");
+        out.push(
+            self.supplied_bars.entry(owner).or_default(),
+            bar,
+            owner,
+            Kind::Bars,
+        )?;
+        self.supplied_days.entry(owner).or_default().add(&bar);
+        Ok(())
+    }
+
+    /// A published value of the underlying index.
+    pub fn value(&mut self, value: IndexValue) -> Result<(), TapeError> {
+        let out = self.out.as_mut().expect("the file is open until finish");
+        out.push(
+            self.values.entry(Owner::Underlying).or_default(),
+            value,
+            Owner::Underlying,
+            Kind::Values,
+        )?;
+        self.value_bars.add_value(&value);
+        Ok(())
+    }
+
+    /// Writes the remaining chunks, the bars, the catalog and the footer, then moves the file into
+    /// place. Returns its path.
+    pub fn finish(mut self) -> Result<PathBuf, TapeError> {
+        let mut out = self.out.take().expect("the file is open until finish");
+        let has_values = self.values.contains_key(&Owner::Underlying);
+        let mut series = Vec::new();
+        close_all(
+            &mut out,
+            std::mem::take(&mut self.quotes),
+            Kind::Quotes,
+            &mut series,
+        )?;
+        close_all(
+            &mut out,
+            std::mem::take(&mut self.trades),
+            Kind::Trades,
+            &mut series,
+        )?;
+        close_all(
+            &mut out,
+            std::mem::take(&mut self.values),
+            Kind::Values,
+            &mut series,
+        )?;
+        // Bars: as supplied where the source gave them, otherwise built from trades.
+        let mut bars = std::mem::take(&mut self.supplied_bars);
+        let value_bars = std::mem::take(&mut self.value_bars);
+        if has_values && !self.derived_bars.contains_key(&Owner::Underlying) {
+            self.derived_bars.insert(Owner::Underlying, value_bars);
+        }
+        let mut days: BTreeMap<Owner, Option<Bar>> = std::mem::take(&mut self.supplied_days)
+            .into_iter()
+            .map(|(o, d)| (o, d.summary()))
+            .collect();
+        for (owner, minute_bars) in std::mem::take(&mut self.derived_bars) {
+            if bars.contains_key(&owner) {
+                continue;
+            }
+            let derived = minute_bars.finish();
+            days.insert(owner, summarize(&derived));
+            let pending = bars.entry(owner).or_default();
+            for bar in derived {
+                out.push(pending, bar, owner, Kind::Bars)?;
+            }
+        }
+        close_all(&mut out, bars, Kind::Bars, &mut series)?;
+        series.sort_by_key(|s| (s.owner, s.kind));
+        let mut contracts = std::mem::take(&mut self.contracts);
+        let mut underlying_day = None;
+        for (owner, day) in days {
+            match owner {
+                Owner::Underlying => underlying_day = day,
+                Owner::Contract(i) => contracts[i as usize].day = day,
+            }
+        }
+        let catalog = Catalog {
+            underlying: self.underlying.clone(),
+            date: self.date,
+            contracts,
+            underlying_day,
+            series,
+        };
+        let encoded = catalog.encode();
+        let footer = footer_bytes(
+            out.offset,
+            encoded.len() as u64,
+            crc32fast::hash(&encoded),
+            self.header_crc,
+        );
+        out.write(&encoded)?;
+        out.write(&footer)?;
+        let Output { file, path, .. } = out;
+        let file = file
+            .into_inner()
+            .map_err(|e| TapeError::io(&path, e.into_error()))?;
+        file.sync_all().map_err(|e| TapeError::io(&path, e))?;
+        drop(file);
+        std::fs::rename(&path, &self.final_path).map_err(|e| TapeError::io(&self.final_path, e))?;
+        if let Some(folder) = self.final_path.parent()
+            && let Ok(dir) = File::open(folder)
+        {
+            // Make the rename itself durable.
+            let _ = dir.sync_all();
+        }
+        Ok(self.final_path.clone())
+    }
+}
+
+/// The file being written and where the next chunk goes.
+struct Output {
+    file: BufWriter<File>,
+    path: PathBuf,
+    offset: u64,
+}
+
+impl Output {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), TapeError> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| TapeError::io(&self.path, e))?;
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Appends a record to its series, writing a chunk when the series has a full one.
+    fn push<R: Record>(
+        &mut self,
+        pending: &mut Pending<R>,
+        record: R,
+        owner: Owner,
+        kind: Kind,
+    ) -> Result<(), TapeError> {
+        if let Some(last) = pending.last_ts
+            && record.ts() < last
+        {
+            return Err(TapeError::Invalid(format!(
+                "{kind:?} of {owner:?} out of time order: {} after {last}",
+                record.ts()
+            )));
+        }
+        pending.last_ts = Some(record.ts());
+        pending.buffer.push(record);
+        pending.count += 1;
+        if pending.buffer.len() >= CHUNK_RECORDS {
+            self.flush(pending)?;
+        }
+        Ok(())
+    }
+
+    fn flush<R: Record>(&mut self, pending: &mut Pending<R>) -> Result<(), TapeError> {
+        let (Some(first), Some(last)) = (pending.buffer.first(), pending.buffer.last()) else {
+            return Ok(());
+        };
+        let payload = R::encode(&pending.buffer);
+        let entry = ChunkEntry {
+            offset: self.offset,
+            len: u32::try_from(payload.len())
+                .map_err(|_| TapeError::Invalid("chunk too large".into()))?,
+            crc: crc32fast::hash(&payload),
+            count: pending.buffer.len() as u32,
+            first_ts: first.ts(),
+            last_ts: last.ts(),
+        };
+        self.write(&payload)?;
+        pending.chunks.push(entry);
+        pending.buffer.clear();
+        Ok(())
+    }
+}
+
+/// Writes every series' last chunk and records the series in the catalog list.
+fn close_all<R: Record>(
+    out: &mut Output,
+    map: BTreeMap<Owner, Pending<R>>,
+    kind: Kind,
+    series: &mut Vec<SeriesEntry>,
+) -> Result<(), TapeError> {
+    for (owner, mut pending) in map {
+        out.flush(&mut pending)?;
+        if pending.count > 0 {
+            series.push(SeriesEntry {
+                owner,
+                kind,
+                count: pending.count,
+                chunks: pending.chunks,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Drop for SessionBuilder {
+    fn drop(&mut self) {
+        if let Some(out) = self.out.take() {
+            // Abandoned before `finish`: leave no partial file behind.
+            let path = out.path.clone();
+            drop(out);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! Writing and reading session files: round trips, query semantics, damage detection.
+
+use jiff::civil::{Date, date};
+use model::Timestamp;
+use model::symbol::OptionSymbol;
+use proptest::prelude::*;
+use tape::{IndexValue, Kind, Order, Owner, Quote, SessionBuilder, SessionFile, Tape, Trade};
+
+const OPEN: i64 = 1_736_951_400; // 2025-01-15 14:30:00 UTC
+const DATE: Date = date(2025, 1, 15);
+
+fn t(seconds: i64) -> Timestamp {
+    Timestamp::from_seconds(OPEN + seconds)
+}
+
+fn key(strike: u32, right: char) -> OptionSymbol {
+    OptionSymbol::parse(&format!("SPXW250115{right}{:08}", strike * 1000)).unwrap()
+}
+
+fn quote(ts: Timestamp, bid_cents: i64, ask_cents: i64) -> Quote {
+    Quote {
+        ts,
+        bid: bid_cents * 10_000_000,
+        ask: ask_cents * 10_000_000,
+        bid_size: 10,
+        ask_size: 12,
+        bid_exchange: 5,
+        ask_exchange: 6,
+    }
+}
+
+/// Two contracts quoting every second for an hour (3600 quotes each, several chunks), trades,
+/// and index values for the underlying.
+fn write_sample(root: &std::path::Path) -> std::path::PathBuf {
+    let mut builder = SessionBuilder::create(root, "SPX", DATE).unwrap();
+    let call = builder.contract(key(5950, 'C')).unwrap();
+    let put = builder.contract(key(5900, 'P')).unwrap();
+    builder.set_open_interest(call, 9120).unwrap();
+    for s in 0..3600 {
+        let wiggle = (s / 7) % 5;
+        builder
+            .quote(call, quote(t(s), 210 + wiggle, 230 + wiggle))
+            .unwrap();
+        if s % 3 == 0 {
+            builder
+                .quote(put, quote(t(s), 100 - wiggle, 110 - wiggle))
+                .unwrap();
+        }
+        builder
+            .value(IndexValue {
+                ts: t(s),
+                value: (5_940_000 + s * 10) * 1_000_000,
+            })
+            .unwrap();
+        if s % 90 == 5 {
+            builder
+                .trade(
+                    call,
+                    Trade {
+                        ts: t(s),
+                        price: 2_200_000_000,
+                        size: 3_000_000,
+                        exchange: 5,
+                        conditions: [209, 0, 0, 0],
+                        sequence: s as u64,
+                    },
+                )
+                .unwrap();
+        }
+    }
+    builder.finish().unwrap()
+}
+
+#[test]
+fn a_written_session_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_sample(dir.path());
+    assert_eq!(path, dir.path().join("SPX").join("2025-01-15.tape"));
+    let session = SessionFile::open(&path).unwrap();
+    assert_eq!(session.underlying(), "SPX");
+    assert_eq!(session.date(), DATE);
+    assert_eq!(session.contracts().len(), 2);
+    let call = session.contract(&key(5950, 'C')).unwrap();
+    let put = session.contract(&key(5900, 'P')).unwrap();
+    assert_eq!(
+        session.contract_entry(call).unwrap().open_interest,
+        Some(9120)
+    );
+    assert_eq!(session.contract_entry(put).unwrap().open_interest, None);
+    assert_eq!(session.count(call, Kind::Quotes), 3600);
+    assert_eq!(session.count(put, Kind::Quotes), 1200);
+    assert_eq!(session.count(call, Kind::Trades), 40);
+    assert_eq!(session.count(Owner::Underlying, Kind::Values), 3600);
+    // Index values make one-minute bars for the underlying.
+    assert_eq!(session.count(Owner::Underlying, Kind::Bars), 60);
+    assert_eq!(session.verify().unwrap(), 3600 + 1200 + 40 + 3600 + 40 + 60);
+    // Bars derived from trades: one per minute that traded.
+    assert_eq!(session.count(call, Kind::Bars), 40);
+    let day = session.day(call).unwrap();
+    assert_eq!(day.volume, 40 * 3_000_000);
+    assert_eq!(day.transactions, 40);
+    assert_eq!(day.open, 2_200_000_000);
+    assert!(session.day(put).is_none());
+}
+
+#[test]
+fn as_of_sees_records_at_the_instant_and_never_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = SessionFile::open(&write_sample(dir.path())).unwrap();
+    let put = session.contract(&key(5900, 'P')).unwrap();
+    assert_eq!(
+        session.quote_at(put, t(-1)).unwrap(),
+        None,
+        "nothing before the first quote"
+    );
+    assert_eq!(
+        session.quote_at(put, t(0)).unwrap().unwrap().ts,
+        t(0),
+        "a quote at exactly t counts"
+    );
+    let just_before = Timestamp::from_nanos(t(3).as_nanos() - 1);
+    assert_eq!(
+        session.quote_at(put, just_before).unwrap().unwrap().ts,
+        t(0)
+    );
+    assert_eq!(session.quote_at(put, t(3)).unwrap().unwrap().ts, t(3));
+    assert_eq!(
+        session.quote_at(put, t(99_999)).unwrap().unwrap().ts,
+        t(3597),
+        "the last one stays"
+    );
+    assert_eq!(
+        session.value_at(t(1500)).unwrap().unwrap().value,
+        (5_940_000 + 15_000) * 1_000_000
+    );
+    let chain = session.chain_at(t(2), |_| true).unwrap();
+    assert_eq!(chain.len(), 2);
+    assert_eq!(chain[1].1.ts, t(0));
+    let calls_only = session
+        .chain_at(t(2), |c| c.symbol.right == model::symbol::Right::Call)
+        .unwrap();
+    assert_eq!(calls_only.len(), 1);
+    assert!(session.chain_at(t(-5), |_| true).unwrap().is_empty());
+}
+
+#[test]
+fn ranges_page_forward_and_backward() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = SessionFile::open(&write_sample(dir.path())).unwrap();
+    let call = session.contract(&key(5950, 'C')).unwrap();
+    // [t(1000), t(3500)): 2500 quotes, read in pages of 700 across chunk boundaries.
+    let mut seen = Vec::new();
+    let mut resume = None;
+    loop {
+        let page = session
+            .range::<Quote>(call, t(1000), t(3500), Order::Ascending, resume, 700)
+            .unwrap();
+        seen.extend(page.records.iter().map(|q| q.ts));
+        match page.next {
+            Some(next) => resume = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (1000..3500).map(t).collect::<Vec<_>>());
+    let mut seen = Vec::new();
+    let mut resume = None;
+    loop {
+        let page = session
+            .range::<Quote>(call, t(1000), t(3500), Order::Descending, resume, 999)
+            .unwrap();
+        seen.extend(page.records.iter().map(|q| q.ts));
+        match page.next {
+            Some(next) => resume = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (1000..3500).rev().map(t).collect::<Vec<_>>());
+    let empty = session
+        .range::<Quote>(call, t(5000), t(6000), Order::Ascending, None, 10)
+        .unwrap();
+    assert!(empty.records.is_empty() && empty.next.is_none());
+    let trades = session
+        .range::<Trade>(call, t(0), t(3600), Order::Ascending, None, 1000)
+        .unwrap();
+    assert_eq!(trades.records.len(), 40);
+    assert_eq!(
+        trades.records[0].condition_codes().collect::<Vec<_>>(),
+        vec![209]
+    );
+}
+
+#[test]
+fn first_instant_finds_the_earliest_event_where_a_condition_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = SessionFile::open(&write_sample(dir.path())).unwrap();
+    let call = session.contract(&key(5950, 'C')).unwrap();
+    let put = session.contract(&key(5900, 'P')).unwrap();
+    // Net mid of call - put is 1.15 + 0.02 x wiggle: it reaches 1.22 when the wiggle is 4.
+    let found = session
+        .first_instant(&[call, put], t(0), t(3600), |_, quotes| {
+            let (Some(c), Some(p)) = (quotes[0], quotes[1]) else {
+                return false;
+            };
+            c.mid().unwrap() - p.mid().unwrap() >= 1_220_000_000
+        })
+        .unwrap()
+        .unwrap();
+    // Brute force over every second agrees.
+    let expected = (1..=3600)
+        .find(|s| {
+            let c = session.quote_at(call, t(*s)).unwrap().unwrap();
+            let p = session.quote_at(put, t(*s)).unwrap().unwrap();
+            c.mid().unwrap() - p.mid().unwrap() >= 1_220_000_000
+        })
+        .unwrap();
+    assert_eq!(found.0, t(expected));
+    // Strictly after: starting at the found instant finds a later one.
+    let later = session
+        .first_instant(&[call, put], found.0, t(3600), |_, _| true)
+        .unwrap()
+        .unwrap();
+    assert_eq!(later.0, t(expected + 1));
+    assert!(
+        session
+            .first_instant(&[call], t(3599), t(3599), |_, _| true)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn bars_of_any_whole_second_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = SessionFile::open(&write_sample(dir.path())).unwrap();
+    let call = session.contract(&key(5950, 'C')).unwrap();
+    let minute = std::time::Duration::from_secs(60);
+    let five = session.bars(call, 5 * minute, t(0), t(3600)).unwrap();
+    // Trades at s % 90 == 5: minutes 0, 1, 3, 4, 6, ... fall into every 5-minute bucket.
+    assert_eq!(five.len(), 12);
+    assert_eq!(five.iter().map(|b| b.transactions).sum::<u32>(), 40);
+    assert_eq!(five[0].start, t(0));
+    assert_eq!(five[1].start, t(300));
+    let tens = session
+        .bars(call, std::time::Duration::from_secs(10), t(0), t(100))
+        .unwrap();
+    assert_eq!(
+        tens.iter().map(|b| b.start).collect::<Vec<_>>(),
+        vec![t(0), t(90)]
+    );
+    // Hour bars sit on the hour: the half hours after a 14:30 UTC open make two of them.
+    let index = session
+        .bars(Owner::Underlying, 60 * minute, t(0), t(3600))
+        .unwrap();
+    assert_eq!(index.len(), 2);
+    assert_eq!(index[0].start, t(-1800));
+    assert_eq!(index[0].open, 5_940_000 * 1_000_000);
+    assert_eq!(index[1].close, (5_940_000 + 35_990) * 1_000_000);
+    assert_eq!(index[1].volume, 0);
+    assert!(
+        session
+            .bars(call, std::time::Duration::from_millis(1500), t(0), t(10))
+            .is_err()
+    );
+}
+
+#[test]
+fn the_same_input_gives_byte_identical_files() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let bytes_a = std::fs::read(write_sample(a.path())).unwrap();
+    let bytes_b = std::fs::read(write_sample(b.path())).unwrap();
+    assert_eq!(bytes_a, bytes_b);
+}
+
+#[test]
+fn records_out_of_order_are_refused_and_leave_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = SessionBuilder::create(dir.path(), "SPX", DATE).unwrap();
+    let call = builder.contract(key(5950, 'C')).unwrap();
+    builder.quote(call, quote(t(10), 1, 2)).unwrap();
+    let err = builder.quote(call, quote(t(9), 1, 2)).unwrap_err();
+    assert!(err.to_string().contains("out of time order"), "{err}");
+    drop(builder);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("SPX")).unwrap().collect();
+    assert!(
+        leftovers.is_empty(),
+        "an abandoned build removes its temporary file"
+    );
+    assert!(SessionBuilder::create(dir.path(), "spx", DATE).is_err());
+    assert!(SessionBuilder::create(dir.path(), "SPX", date(1900, 1, 2)).is_err());
+}
+
+#[test]
+fn a_tape_folder_lists_underlyings_and_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    write_sample(dir.path());
+    let mut builder = SessionBuilder::create(dir.path(), "SPX", date(2025, 1, 16)).unwrap();
+    builder
+        .value(IndexValue {
+            ts: t(86_400),
+            value: 1,
+        })
+        .unwrap();
+    builder.finish().unwrap();
+    let tape = Tape::new(dir.path());
+    assert_eq!(tape.underlyings().unwrap(), vec!["SPX".to_string()]);
+    assert_eq!(tape.sessions("SPX").unwrap(), vec![DATE, date(2025, 1, 16)]);
+    assert!(tape.session("SPX", date(2025, 1, 17)).unwrap().is_none());
+    let session = tape.session("SPX", DATE).unwrap().unwrap();
+    assert_eq!(session.contracts().len(), 2);
+    assert!(std::sync::Arc::ptr_eq(
+        &session,
+        &tape.session("SPX", DATE).unwrap().unwrap()
+    ));
+}
+
+#[test]
+fn damage_anywhere_is_reported_as_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_sample(dir.path());
+    let original = std::fs::read(&path).unwrap();
+    // Flip one byte at many places: the header, chunk payloads, the catalog, the footer.
+    let step = (original.len() / 97).max(1);
+    for at in
+        (0..original.len())
+            .step_by(step)
+            .chain([0, 9, original.len() - 1, original.len() - 20])
+    {
+        let mut damaged = original.clone();
+        damaged[at] ^= 0x5a;
+        std::fs::write(&path, &damaged).unwrap();
+        let outcome = SessionFile::open(&path).and_then(|s| s.verify());
+        let err = outcome.expect_err(&format!("byte {at} flipped but the file verified"));
+        assert!(err.is_corrupt(), "byte {at}: {err}");
+        assert!(err.to_string().contains("damaged tape file"), "{err}");
+    }
+    for len in [0, 10, 40, original.len() / 2, original.len() - 1] {
+        std::fs::write(&path, &original[..len]).unwrap();
+        assert!(
+            SessionFile::open(&path).unwrap_err().is_corrupt(),
+            "truncated to {len}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Any time-ordered quotes round-trip, and as-of agrees with a linear scan.
+    #[test]
+    fn quotes_round_trip_and_as_of_matches_a_scan(
+        gaps in proptest::collection::vec(0i64..3_000_000_000, 1..3000),
+        probes in proptest::collection::vec(-1_000_000_000i64..4_000_000_000_000, 20),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = SessionBuilder::create(dir.path(), "QQQ", DATE).unwrap();
+        let owner = builder.contract(key(500, 'P')).unwrap();
+        let mut ts = t(0).as_nanos();
+        let mut written = Vec::new();
+        for (i, gap) in gaps.iter().enumerate() {
+            ts += gap;
+            let q = Quote { ts: Timestamp::from_nanos(ts), bid: (i as i64 % 17) * 5_000_000, ask: (i as i64 % 17 + 1) * 5_000_000, bid_size: i as u32 % 50, ask_size: 7, bid_exchange: 1, ask_exchange: 2 };
+            builder.quote(owner, q).unwrap();
+            written.push(q);
+        }
+        let session = SessionFile::open(&builder.finish().unwrap()).unwrap();
+        let all = session.range::<Quote>(owner, Timestamp::from_nanos(i64::MIN), Timestamp::from_nanos(i64::MAX), Order::Ascending, None, usize::MAX).unwrap();
+        prop_assert_eq!(&all.records, &written);
+        for probe in probes {
+            let at = Timestamp::from_nanos(t(0).as_nanos() + probe);
+            let expected = written.iter().rev().find(|q| q.ts <= at).copied();
+            prop_assert_eq!(session.quote_at(owner, at).unwrap(), expected);
+        }
+    }
+}
