@@ -12,6 +12,7 @@ pub mod plans;
 pub mod roots;
 pub mod symbol;
 pub mod time;
+pub mod venues;
 
 pub use calendar::Session;
 pub use fees::{FeeSchedule, Slippage};

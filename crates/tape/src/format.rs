@@ -86,6 +86,8 @@ pub struct ChunkEntry {
 pub struct SeriesEntry {
     pub owner: Owner,
     pub kind: Kind,
+    /// Index into the catalog's sources: where the records came from.
+    pub source: u32,
     pub count: u64,
     pub chunks: Vec<ChunkEntry>,
 }
@@ -107,6 +109,8 @@ pub struct Catalog {
     pub contracts: Vec<ContractEntry>,
     /// The underlying's trading summary, when it traded.
     pub underlying_day: Option<Bar>,
+    /// Where the data came from, e.g. `synthetic seed=42` or an imported file and its digest.
+    pub sources: Vec<String>,
     /// Sorted by (owner, kind).
     pub series: Vec<SeriesEntry>,
 }
@@ -267,6 +271,10 @@ impl Catalog {
         put_str(&mut out, &self.underlying);
         put_varint(&mut out, u64::from(yyyymmdd(self.date)));
         put_bar(&mut out, &self.underlying_day);
+        put_varint(&mut out, self.sources.len() as u64);
+        for source in &self.sources {
+            put_str(&mut out, source);
+        }
         put_varint(&mut out, self.contracts.len() as u64);
         for contract in &self.contracts {
             put_str(&mut out, contract.symbol.root.as_str());
@@ -283,6 +291,7 @@ impl Catalog {
                 Owner::Contract(i) => put_varint(&mut out, u64::from(i) + 1),
             }
             out.push(series.kind as u8);
+            put_varint(&mut out, u64::from(series.source));
             put_varint(&mut out, series.count);
             put_varint(&mut out, series.chunks.len() as u64);
             let mut previous_end = 0u64;
@@ -312,6 +321,13 @@ impl Catalog {
             .and_then(date_of)
             .ok_or_else(|| TapeError::corrupt(CorruptKind::Range))?;
         let underlying_day = get_bar(&mut c)?;
+        let source_count = c.varint()? as usize;
+        if source_count > raw.len() {
+            return Err(TapeError::corrupt(CorruptKind::Count));
+        }
+        let sources = (0..source_count)
+            .map(|_| get_str(&mut c))
+            .collect::<Result<Vec<_>, _>>()?;
         let contract_count = c.varint()? as usize;
         if contract_count > raw.len() {
             return Err(TapeError::corrupt(CorruptKind::Count));
@@ -349,6 +365,10 @@ impl Catalog {
                 _ => return Err(TapeError::corrupt(CorruptKind::Catalog)),
             };
             let kind = Kind::from_u8(c.take(1)?[0])?;
+            let source = u32::try_from(c.varint()?)
+                .ok()
+                .filter(|s| (*s as usize) < sources.len())
+                .ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog))?;
             let count = c.varint()?;
             let chunk_count = c.varint()? as usize;
             if chunk_count > raw.len() {
@@ -396,6 +416,7 @@ impl Catalog {
             series.push(SeriesEntry {
                 owner,
                 kind,
+                source,
                 count,
                 chunks,
             });
@@ -414,6 +435,7 @@ impl Catalog {
             date,
             contracts,
             underlying_day,
+            sources,
             series,
         })
     }

@@ -186,6 +186,23 @@ impl SessionFile {
         }
     }
 
+    /// Where the session's data came from.
+    pub fn sources(&self) -> &[String] {
+        &self.catalog.sources
+    }
+
+    /// Every series: its owner, kind, source label and record count.
+    pub fn series_list(&self) -> impl Iterator<Item = (Owner, Kind, &str, u64)> + '_ {
+        self.catalog.series.iter().map(|s| {
+            (
+                s.owner,
+                s.kind,
+                self.catalog.sources[s.source as usize].as_str(),
+                s.count,
+            )
+        })
+    }
+
     /// Size of the file on disk, in bytes.
     pub fn file_len(&self) -> u64 {
         self.bytes.len() as u64

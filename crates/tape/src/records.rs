@@ -6,6 +6,7 @@
 
 use model::Timestamp;
 use model::money::Decimal;
+use model::venues::condition;
 
 /// Nanodollars per dollar.
 pub const PRICE_SCALE: i64 = 1_000_000_000;
@@ -71,26 +72,54 @@ impl Quote {
 }
 
 /// One print. `size` is in millionths of a contract or share.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Trade {
     pub ts: Timestamp,
     pub price: Px,
     pub size: u64,
+    /// Venue code (`model::venues`), 0 when unknown.
     pub exchange: u16,
-    /// Up to four condition codes (0 = none), most significant first.
+    /// Up to four condition codes (`model::venues::condition`), most significant first; unused
+    /// slots hold `condition::NONE`.
     pub conditions: [u16; 4],
     /// The source's sequence number, or an ordinal within the series when it has none.
     pub sequence: u64,
 }
 
+impl Default for Trade {
+    fn default() -> Self {
+        Trade {
+            ts: Timestamp::EPOCH,
+            price: 0,
+            size: 0,
+            exchange: 0,
+            conditions: [condition::NONE; 4],
+            sequence: 0,
+        }
+    }
+}
+
 impl Trade {
+    /// Conditions from a list of up to four codes (more are dropped: the first are the most
+    /// significant).
+    pub fn conditions_from(codes: &[u16]) -> [u16; 4] {
+        let mut slots = [condition::NONE; 4];
+        for (slot, code) in slots.iter_mut().zip(codes) {
+            *slot = *code;
+        }
+        slots
+    }
+
     /// Whole contracts or shares, rounding any fraction down.
     pub fn whole_size(&self) -> u64 {
         self.size / SIZE_SCALE
     }
 
     pub fn condition_codes(&self) -> impl Iterator<Item = u16> + '_ {
-        self.conditions.iter().copied().filter(|c| *c != 0)
+        self.conditions
+            .iter()
+            .copied()
+            .filter(|c| *c != condition::NONE)
     }
 }
 

@@ -41,19 +41,24 @@ pub struct SessionBuilder {
     /// Bars of the underlying's index values, used when it has no trades.
     value_bars: MinuteBars,
     header_crc: u32,
+    sources: Vec<String>,
+    current_source: u32,
 }
 
 /// A series being written: its finished chunks and the records of the chunk being filled.
 struct Pending<R> {
+    /// Index into the builder's sources.
+    source: u32,
     buffer: Vec<R>,
     chunks: Vec<ChunkEntry>,
     count: u64,
     last_ts: Option<Timestamp>,
 }
 
-impl<R> Default for Pending<R> {
-    fn default() -> Self {
+impl<R> Pending<R> {
+    fn new(source: u32) -> Self {
         Pending {
+            source,
             buffer: Vec::new(),
             chunks: Vec::new(),
             count: 0,
@@ -239,11 +244,144 @@ impl SessionBuilder {
             supplied_days: BTreeMap::new(),
             value_bars: MinuteBars::default(),
             header_crc: crc32fast::hash(&header),
+            sources: Vec::new(),
+            current_source: 0,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.final_path
+    }
+
+    /// Names where the records pushed from now on come from (a generator and its seed, an
+    /// imported file and its digest). A series takes the source that is current when its first
+    /// record arrives; bars built from trades or values take theirs.
+    pub fn source(&mut self, label: &str) -> u32 {
+        let index = match self.sources.iter().position(|s| s == label) {
+            Some(i) => i,
+            None => {
+                self.sources.push(label.to_string());
+                self.sources.len() - 1
+            }
+        };
+        self.current_source = index as u32;
+        self.current_source
+    }
+
+    fn current_source(&mut self) -> u32 {
+        if self.sources.is_empty() {
+            self.source("unlabelled");
+        }
+        self.current_source
+    }
+
+    /// Copies an existing session's contracts and open interest, and the series whose source
+    /// `keep` accepts, each under its original source label. Imports use it to add data to a
+    /// session without losing what other sources put there.
+    pub fn copy_from(
+        &mut self,
+        file: &crate::reader::SessionFile,
+        keep: impl Fn(&str, Kind) -> bool,
+    ) -> Result<(), TapeError> {
+        use crate::query::Order;
+        let mut owners = Vec::with_capacity(file.contracts().len());
+        for entry in file.contracts() {
+            let owner = self.contract(entry.symbol)?;
+            if let Some(oi) = entry.open_interest {
+                self.set_open_interest(owner, oi)?;
+            }
+            owners.push(owner);
+        }
+        let map = |owner: Owner| match owner {
+            Owner::Underlying => Owner::Underlying,
+            Owner::Contract(i) => owners[i as usize],
+        };
+        let everything = (
+            Timestamp::from_nanos(i64::MIN),
+            Timestamp::from_nanos(i64::MAX),
+        );
+        let kept: Vec<(Owner, Kind, String)> = file
+            .series_list()
+            .filter(|(_, kind, source, _)| keep(source, *kind))
+            .map(|(owner, kind, source, _)| (owner, kind, source.to_string()))
+            .collect();
+        let has_trades = |owner: Owner| {
+            kept.iter()
+                .any(|(o, k, _)| *o == owner && *k == Kind::Trades)
+        };
+        let has_values = kept.iter().any(|(_, k, _)| *k == Kind::Values);
+        for (owner, kind, source) in &kept {
+            let previous = self.current_source;
+            self.source(source);
+            let target = map(*owner);
+            match kind {
+                Kind::Quotes => {
+                    for q in file
+                        .range::<Quote>(
+                            *owner,
+                            everything.0,
+                            everything.1,
+                            Order::Ascending,
+                            None,
+                            usize::MAX,
+                        )?
+                        .records
+                    {
+                        self.quote(target, q)?;
+                    }
+                }
+                Kind::Trades => {
+                    for t in file
+                        .range::<Trade>(
+                            *owner,
+                            everything.0,
+                            everything.1,
+                            Order::Ascending,
+                            None,
+                            usize::MAX,
+                        )?
+                        .records
+                    {
+                        self.trade(target, t)?;
+                    }
+                }
+                Kind::Values => {
+                    for v in file
+                        .range::<IndexValue>(
+                            *owner,
+                            everything.0,
+                            everything.1,
+                            Order::Ascending,
+                            None,
+                            usize::MAX,
+                        )?
+                        .records
+                    {
+                        self.value(v)?;
+                    }
+                }
+                // Bars made from kept trades or values are made again; others were supplied.
+                Kind::Bars if has_trades(*owner) || (*owner == Owner::Underlying && has_values) => {
+                }
+                Kind::Bars => {
+                    for b in file
+                        .range::<Bar>(
+                            *owner,
+                            everything.0,
+                            everything.1,
+                            Order::Ascending,
+                            None,
+                            usize::MAX,
+                        )?
+                        .records
+                    {
+                        self.bar(target, b)?;
+                    }
+                }
+            }
+            self.current_source = previous;
+        }
+        Ok(())
     }
 
     /// Contracts registered so far.
@@ -291,9 +429,12 @@ impl SessionBuilder {
 
     pub fn quote(&mut self, owner: Owner, quote: Quote) -> Result<(), TapeError> {
         self.check_owner(owner)?;
+        let source = self.current_source();
         let out = self.out.as_mut().expect("the file is open until finish");
         out.push(
-            self.quotes.entry(owner).or_default(),
+            self.quotes
+                .entry(owner)
+                .or_insert_with(|| Pending::new(source)),
             quote,
             owner,
             Kind::Quotes,
@@ -302,9 +443,12 @@ impl SessionBuilder {
 
     pub fn trade(&mut self, owner: Owner, trade: Trade) -> Result<(), TapeError> {
         self.check_owner(owner)?;
+        let source = self.current_source();
         let out = self.out.as_mut().expect("the file is open until finish");
         out.push(
-            self.trades.entry(owner).or_default(),
+            self.trades
+                .entry(owner)
+                .or_insert_with(|| Pending::new(source)),
             trade,
             owner,
             Kind::Trades,
@@ -323,9 +467,12 @@ impl SessionBuilder {
                 bar.start
             )));
         }
+        let source = self.current_source();
         let out = self.out.as_mut().expect("the file is open until finish");
         out.push(
-            self.supplied_bars.entry(owner).or_default(),
+            self.supplied_bars
+                .entry(owner)
+                .or_insert_with(|| Pending::new(source)),
             bar,
             owner,
             Kind::Bars,
@@ -336,9 +483,12 @@ impl SessionBuilder {
 
     /// A published value of the underlying index.
     pub fn value(&mut self, value: IndexValue) -> Result<(), TapeError> {
+        let source = self.current_source();
         let out = self.out.as_mut().expect("the file is open until finish");
         out.push(
-            self.values.entry(Owner::Underlying).or_default(),
+            self.values
+                .entry(Owner::Underlying)
+                .or_insert_with(|| Pending::new(source)),
             value,
             Owner::Underlying,
             Kind::Values,
@@ -352,6 +502,13 @@ impl SessionBuilder {
     pub fn finish(mut self) -> Result<PathBuf, TapeError> {
         let mut out = self.out.take().expect("the file is open until finish");
         let has_values = self.values.contains_key(&Owner::Underlying);
+        let mut bar_sources: BTreeMap<Owner, u32> =
+            self.trades.iter().map(|(o, p)| (*o, p.source)).collect();
+        if let Some(values) = self.values.get(&Owner::Underlying) {
+            bar_sources
+                .entry(Owner::Underlying)
+                .or_insert(values.source);
+        }
         let mut series = Vec::new();
         close_all(
             &mut out,
@@ -387,7 +544,8 @@ impl SessionBuilder {
             }
             let derived = minute_bars.finish();
             days.insert(owner, summarize(&derived));
-            let pending = bars.entry(owner).or_default();
+            let source = bar_sources.get(&owner).copied().unwrap_or(0);
+            let pending = bars.entry(owner).or_insert_with(|| Pending::new(source));
             for bar in derived {
                 out.push(pending, bar, owner, Kind::Bars)?;
             }
@@ -407,6 +565,11 @@ impl SessionBuilder {
             date: self.date,
             contracts,
             underlying_day,
+            sources: if self.sources.is_empty() {
+                vec!["unlabelled".to_string()]
+            } else {
+                std::mem::take(&mut self.sources)
+            },
             series,
         };
         let encoded = catalog.encode();
@@ -510,6 +673,7 @@ fn close_all<R: Record>(
             series.push(SeriesEntry {
                 owner,
                 kind,
+                source: pending.source,
                 count: pending.count,
                 chunks: pending.chunks,
             });

@@ -61,7 +61,7 @@ fn write_sample(root: &std::path::Path) -> std::path::PathBuf {
                         price: 2_200_000_000,
                         size: 3_000_000,
                         exchange: 5,
-                        conditions: [209, 0, 0, 0],
+                        conditions: Trade::conditions_from(&[209]),
                         sequence: s as u64,
                     },
                 )
@@ -372,4 +372,60 @@ proptest! {
             prop_assert_eq!(session.quote_at(owner, at).unwrap(), expected);
         }
     }
+}
+
+#[test]
+fn a_session_can_be_rebuilt_keeping_other_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = SessionBuilder::create(dir.path(), "SPX", DATE).unwrap();
+    builder.source("quotes-file");
+    let call = builder.contract(key(5950, 'C')).unwrap();
+    builder.quote(call, quote(t(0), 100, 110)).unwrap();
+    builder.source("trades-file v1");
+    builder
+        .trade(
+            call,
+            Trade {
+                ts: t(1),
+                price: 1_050_000_000,
+                size: 1_000_000,
+                ..Trade::default()
+            },
+        )
+        .unwrap();
+    let path = builder.finish().unwrap();
+    let old = SessionFile::open(&path).unwrap();
+    assert_eq!(old.sources(), ["quotes-file", "trades-file v1"]);
+
+    // Re-import the trades: keep everything that did not come from the old trades file.
+    let mut builder = SessionBuilder::create(dir.path(), "SPX", DATE).unwrap();
+    builder
+        .copy_from(&old, |source, _| !source.starts_with("trades-file"))
+        .unwrap();
+    builder.source("trades-file v2");
+    let call = builder.contract(key(5950, 'C')).unwrap();
+    builder
+        .trade(
+            call,
+            Trade {
+                ts: t(2),
+                price: 1_060_000_000,
+                size: 2_000_000,
+                ..Trade::default()
+            },
+        )
+        .unwrap();
+    drop(old);
+    let new = SessionFile::open(&builder.finish().unwrap()).unwrap();
+    let call = new.contract(&key(5950, 'C')).unwrap();
+    assert_eq!(new.count(call, Kind::Quotes), 1, "the quotes survive");
+    let trades = new
+        .range::<Trade>(call, t(0), t(10), Order::Ascending, None, 10)
+        .unwrap()
+        .records;
+    assert_eq!(trades.len(), 1, "the old trades are replaced");
+    assert_eq!(trades[0].price, 1_060_000_000);
+    let labels: Vec<&str> = new.series_list().map(|(_, _, source, _)| source).collect();
+    assert!(labels.contains(&"quotes-file") && labels.contains(&"trades-file v2"));
+    assert!(!labels.contains(&"trades-file v1"));
 }
