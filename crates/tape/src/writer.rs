@@ -275,13 +275,13 @@ impl SessionBuilder {
         self.current_source
     }
 
-    /// Copies an existing session's contracts and open interest, and the series whose source
-    /// `keep` accepts, each under its original source label. Imports use it to add data to a
-    /// session without losing what other sources put there.
+    /// Copies an existing session's contracts and open interest, and the series `keep` accepts
+    /// (given its source label, owner and kind), each under its original source label. Imports use
+    /// it to add data to a session without losing what other sources put there.
     pub fn copy_from(
         &mut self,
         file: &crate::reader::SessionFile,
-        keep: impl Fn(&str, Kind) -> bool,
+        keep: impl Fn(&str, Owner, Kind) -> bool,
     ) -> Result<(), TapeError> {
         use crate::query::Order;
         let mut owners = Vec::with_capacity(file.contracts().len());
@@ -302,7 +302,7 @@ impl SessionBuilder {
         );
         let kept: Vec<(Owner, Kind, String)> = file
             .series_list()
-            .filter(|(_, kind, source, _)| keep(source, *kind))
+            .filter(|(owner, kind, source, _)| keep(source, *owner, *kind))
             .map(|(owner, kind, source, _)| (owner, kind, source.to_string()))
             .collect();
         let has_trades = |owner: Owner| {

@@ -400,7 +400,7 @@ fn a_session_can_be_rebuilt_keeping_other_sources() {
     // Re-import the trades: keep everything that did not come from the old trades file.
     let mut builder = SessionBuilder::create(dir.path(), "SPX", DATE).unwrap();
     builder
-        .copy_from(&old, |source, _| !source.starts_with("trades-file"))
+        .copy_from(&old, |source, _, _| !source.starts_with("trades-file"))
         .unwrap();
     builder.source("trades-file v2");
     let call = builder.contract(key(5950, 'C')).unwrap();
