@@ -20,8 +20,11 @@ use crate::error::{CorruptKind, TapeError};
 use crate::records::{Bar, IndexValue, Quote, Trade};
 use model::Timestamp;
 
-/// Records per chunk. Smaller chunks make a single look-up cheaper; larger ones compress better.
+/// Records per chunk written. Smaller chunks make a single look-up cheaper; larger ones compress
+/// better.
 pub const CHUNK_RECORDS: usize = 1024;
+/// Largest chunk a reader accepts (files may be written with other chunk sizes).
+pub const MAX_CHUNK_RECORDS: usize = 1 << 16;
 /// zstd level for chunk payloads.
 pub const ZSTD_LEVEL: i32 = 9;
 
@@ -275,7 +278,7 @@ pub fn encode_quotes(quotes: &[Quote]) -> Vec<u8> {
 }
 
 pub fn decode_quotes(payload: &[u8]) -> Result<Vec<Quote>, TapeError> {
-    let (n, cols) = open(payload, 7, CHUNK_RECORDS)?;
+    let (n, cols) = open(payload, 7, MAX_CHUNK_RECORDS)?;
     let ts = get_delta(&cols[0], n)?;
     let bid = get_delta(&cols[1], n)?;
     let spread = get_delta(&cols[2], n)?;
@@ -345,7 +348,7 @@ pub fn encode_trades(trades: &[Trade]) -> Vec<u8> {
 }
 
 pub fn decode_trades(payload: &[u8]) -> Result<Vec<Trade>, TapeError> {
-    let (n, cols) = open(payload, 6, CHUNK_RECORDS)?;
+    let (n, cols) = open(payload, 6, MAX_CHUNK_RECORDS)?;
     let ts = get_delta(&cols[0], n)?;
     let price = get_delta(&cols[1], n)?;
     let size = get_plain(&cols[2], n)?;
@@ -416,7 +419,7 @@ pub fn encode_bars(bars: &[Bar]) -> Vec<u8> {
 }
 
 pub fn decode_bars(payload: &[u8]) -> Result<Vec<Bar>, TapeError> {
-    let (n, cols) = open(payload, 8, CHUNK_RECORDS)?;
+    let (n, cols) = open(payload, 8, MAX_CHUNK_RECORDS)?;
     let start = get_delta(&cols[0], n)?;
     let open_px = get_delta(&cols[1], n)?;
     let high = get_delta(&cols[2], n)?;
@@ -452,7 +455,7 @@ pub fn encode_values(values: &[IndexValue]) -> Vec<u8> {
 }
 
 pub fn decode_values(payload: &[u8]) -> Result<Vec<IndexValue>, TapeError> {
-    let (n, cols) = open(payload, 2, CHUNK_RECORDS)?;
+    let (n, cols) = open(payload, 2, MAX_CHUNK_RECORDS)?;
     let ts = get_delta(&cols[0], n)?;
     let value = get_delta(&cols[1], n)?;
     Ok((0..n)

@@ -1,0 +1,238 @@
+//! Which contracts are listed on a day: expirations by each root's rules and strikes on the
+//! product's real increments around the day's opening price.
+
+use jiff::civil::Date;
+use model::expirations::{
+    last_trading_day, monthly_expiration, settlement_instant, weekly_expiration,
+};
+use model::roots::{Settlement, root_info};
+use model::symbol::{OptionSymbol, Right, Root, Strike};
+use model::{Timestamp, calendar};
+
+use crate::daily::TRADING_DAYS;
+use crate::universe::{Listing, Product};
+
+/// An expiration of one root, as seen from a trading day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expiry {
+    pub root: Root,
+    pub date: Date,
+    pub settlement: Timestamp,
+    /// Trading sessions after today up to and including the expiration date.
+    pub sessions_after_today: u32,
+    pub am_settled: bool,
+    pub strikes: Vec<f64>,
+}
+
+impl Expiry {
+    /// Nights and whole sessions between today's close and settlement.
+    pub fn remaining_periods(&self) -> (u32, u32) {
+        let nights = self.sessions_after_today;
+        let full = if self.am_settled {
+            nights.saturating_sub(1)
+        } else {
+            nights
+        };
+        (nights, full)
+    }
+
+    pub fn symbols(&self) -> impl Iterator<Item = (OptionSymbol, f64)> + '_ {
+        self.strikes.iter().flat_map(move |strike| {
+            [Right::Call, Right::Put]
+                .into_iter()
+                .filter_map(move |right| {
+                    let milli = (strike * 1000.0).round() as u32;
+                    let strike_value = Strike::from_thousandths(milli).ok()?;
+                    OptionSymbol::new(self.root, self.date, right, strike_value)
+                        .ok()
+                        .map(|s| (s, *strike))
+                })
+        })
+    }
+}
+
+fn expiration_dates(listing: Listing, today: Date, root: &str) -> Vec<Date> {
+    let tradable = |exp: Date| last_trading_day(root, exp).is_some_and(|last| last >= today);
+    let mut dates = Vec::new();
+    match listing {
+        Listing::Daily { sessions } => {
+            let mut day = Some(today).filter(|d| calendar::is_trading_day(*d));
+            if day.is_none() {
+                day = calendar::next_session(today).map(|s| s.date);
+            }
+            while let Some(d) = day {
+                if dates.len() >= sessions {
+                    break;
+                }
+                dates.push(d);
+                day = calendar::next_session(d).map(|s| s.date);
+            }
+        }
+        Listing::Weekly { count } => {
+            let mut probe = today;
+            for _ in 0..count * 3 {
+                if dates.len() >= count {
+                    break;
+                }
+                if let Some(exp) = weekly_expiration(probe)
+                    && exp >= today
+                    && tradable(exp)
+                    && !dates.contains(&exp)
+                {
+                    dates.push(exp);
+                }
+                probe = probe
+                    .checked_add(jiff::Span::new().days(7))
+                    .unwrap_or(probe);
+            }
+        }
+        Listing::Monthly { count } => {
+            let (mut year, mut month) = (today.year(), today.month());
+            for _ in 0..count * 3 {
+                if dates.len() >= count {
+                    break;
+                }
+                let exp = monthly_expiration(year, month);
+                if exp >= today && tradable(exp) {
+                    dates.push(exp);
+                }
+                (year, month) = if month == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, month + 1)
+                };
+            }
+        }
+    }
+    dates.retain(|d| tradable(*d));
+    dates
+}
+
+/// Strikes from the money outward until `range` on each side, on the product's grid.
+fn strikes(product: &Product, spot: f64, sd: f64, range: f64) -> Vec<f64> {
+    let near = product.strike_step(spot, 0.0, sd);
+    let center = (spot / near).round() * near;
+    let mut out = vec![center];
+    for direction in [1.0, -1.0] {
+        let mut k = center;
+        loop {
+            let step = product.strike_step(spot, (k - spot).abs(), sd);
+            // Step to the next multiple of this step in the direction of travel.
+            let next = if direction > 0.0 {
+                ((k + 1e-9) / step).floor() * step + step
+            } else {
+                ((k - 1e-9) / step).ceil() * step - step
+            };
+            if (next - spot).abs() > range || next <= 0.0 {
+                break;
+            }
+            out.push(next);
+            k = next;
+        }
+    }
+    out.sort_by(|a, b| a.partial_cmp(b).expect("finite strikes"));
+    out.dedup();
+    out
+}
+
+/// The expirations, with their strikes, of every root of `product` listed on `today`.
+pub fn listed(product: &Product, today: Date, spot: f64, vol: f64) -> Vec<Expiry> {
+    let mut expiries = Vec::new();
+    for spec in product.roots {
+        let Ok(root) = Root::new(spec.root) else {
+            continue;
+        };
+        let info = root_info(spec.root);
+        let mut dates: Vec<Date> = spec
+            .listings
+            .iter()
+            .flat_map(|l| expiration_dates(*l, today, spec.root))
+            .collect();
+        dates.sort();
+        dates.dedup();
+        for date in dates {
+            let Some(settlement) = settlement_instant(spec.root, date) else {
+                continue;
+            };
+            let sessions_after_today = calendar::sessions(today, date)
+                .filter(|s| s.date > today)
+                .count() as u32;
+            let trading_years = (f64::from(sessions_after_today) + 1.0) / TRADING_DAYS;
+            let sd = spot * vol * trading_years.sqrt();
+            let floor = if product.symbol == "SPX" { 0.012 } else { 0.05 };
+            let range = (2.6 * sd).max(floor * spot);
+            expiries.push(Expiry {
+                root,
+                date,
+                settlement,
+                sessions_after_today,
+                am_settled: info.settlement == Settlement::Am,
+                strikes: strikes(product, spot, sd, range),
+            });
+        }
+    }
+    expiries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::universe::default_universe;
+    use jiff::civil::date;
+
+    #[test]
+    fn spx_lists_dailies_weeklies_and_am_monthlies() {
+        let spx = &default_universe()[0];
+        // Wednesday 2025-01-15: the January monthly (Friday the 17th) is still open.
+        let expiries = listed(spx, date(2025, 1, 15), 5_900.0, 0.15);
+        let spxw: Vec<Date> = expiries
+            .iter()
+            .filter(|e| e.root.as_str() == "SPXW")
+            .map(|e| e.date)
+            .collect();
+        assert_eq!(
+            &spxw[..3],
+            &[date(2025, 1, 15), date(2025, 1, 16), date(2025, 1, 17)]
+        );
+        assert!(spxw.contains(&date(2025, 1, 17)));
+        let spx_am: Vec<&Expiry> = expiries
+            .iter()
+            .filter(|e| e.root.as_str() == "SPX")
+            .collect();
+        assert_eq!(spx_am[0].date, date(2025, 1, 17));
+        assert!(spx_am[0].am_settled);
+        let zero_dte = &expiries[0];
+        assert_eq!(zero_dte.sessions_after_today, 0);
+        let strikes = &zero_dte.strikes;
+        assert!(strikes.iter().all(|k| k % 5.0 == 0.0));
+        assert!(strikes.contains(&5_900.0));
+        assert!(
+            strikes.len() > 20 && strikes.len() < 120,
+            "{}",
+            strikes.len()
+        );
+        // On the monthly's expiration day the AM contract has already stopped trading.
+        let friday = listed(spx, date(2025, 1, 17), 5_900.0, 0.15);
+        assert!(
+            !friday
+                .iter()
+                .any(|e| e.root.as_str() == "SPX" && e.date == date(2025, 1, 17))
+        );
+    }
+
+    #[test]
+    fn equities_list_weeklies_and_monthlies_on_their_increments() {
+        let universe = default_universe();
+        let aapl = universe.iter().find(|p| p.symbol == "AAPL").unwrap();
+        let expiries = listed(aapl, date(2025, 4, 14), 245.0, 0.26);
+        let dates: Vec<Date> = expiries.iter().map(|e| e.date).collect();
+        // Good Friday 2025-04-18 moves that week's expiration to Thursday the 17th.
+        assert_eq!(dates[0], date(2025, 4, 17));
+        assert_eq!(dates, vec![date(2025, 4, 17), date(2025, 4, 25)], "the April monthly is that Thursday too");
+        let may = listed(aapl, date(2025, 4, 22), 245.0, 0.26);
+        assert!(may.iter().any(|e| e.date == date(2025, 5, 16)), "the May monthly");
+        for expiry in &expiries {
+            assert!(expiry.strikes.iter().all(|k| (k / 2.5).fract() == 0.0));
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! How market makers and traders behave: quotes around a theoretical value on the tick grid, with
+//! sizes and venues; trades arriving at realistic rates with sizes, prices, venues and conditions.
+
+use model::venues::{condition, venue};
+
+use crate::rng::Rng;
+
+/// Cents per dollar: quotes are built on a grid of whole cents.
+const CENT: f64 = 0.01;
+
+/// The minimum price increment rule of an option root, in cents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ticks {
+    /// 5 cents below $3, 10 cents above (SPX, SPXW).
+    Index,
+    /// 1 cent below $3, 5 cents above (the Penny Interval Program).
+    PennyInterval,
+    /// 1 cent at every price (SPY, QQQ, IWM).
+    Penny,
+}
+
+impl Ticks {
+    pub fn for_root_rule(rule: model::roots::TickRule) -> Ticks {
+        match rule {
+            model::roots::TickRule::Index => Ticks::Index,
+            model::roots::TickRule::PennyInterval => Ticks::PennyInterval,
+            model::roots::TickRule::Penny => Ticks::Penny,
+        }
+    }
+
+    /// The tick, in cents, for a price in cents.
+    pub fn at(self, cents: i64) -> i64 {
+        match self {
+            Ticks::Index => {
+                if cents < 300 {
+                    5
+                } else {
+                    10
+                }
+            }
+            Ticks::PennyInterval => {
+                if cents < 300 {
+                    1
+                } else {
+                    5
+                }
+            }
+            Ticks::Penny => 1,
+        }
+    }
+
+    /// The largest price on the grid at or below `dollars`, in cents (never negative).
+    pub fn floor(self, dollars: f64) -> i64 {
+        // The epsilon absorbs binary rounding (0.3 / 0.01 = 29.999...).
+        let cents = (dollars / CENT + 1e-9).floor() as i64;
+        if cents <= 0 {
+            return 0;
+        }
+        let tick = self.at(cents);
+        cents - cents.rem_euclid(tick)
+    }
+
+    /// The smallest price on the grid at or above `dollars`, in cents (at least one tick).
+    pub fn ceil(self, dollars: f64) -> i64 {
+        let cents = ((dollars / CENT) - 1e-9).ceil().max(1.0) as i64;
+        let tick = self.at(cents);
+        let up = cents + (tick - cents.rem_euclid(tick)) % tick;
+        // Crossing $3 changes the tick: make sure the result sits on its own grid.
+        let tick_there = self.at(up);
+        up + (tick_there - up.rem_euclid(tick_there)) % tick_there
+    }
+
+    pub fn on_grid(self, cents: i64) -> bool {
+        cents >= 0 && cents % self.at(cents) == 0
+    }
+}
+
+/// A two-sided market in cents and contracts; a bid of 0 means no bid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Market {
+    pub bid: i64,
+    pub ask: i64,
+    pub bid_size: u32,
+    pub ask_size: u32,
+    pub bid_venue: u16,
+    pub ask_venue: u16,
+}
+
+/// How one contract is quoted, with the state that persists between updates.
+#[derive(Clone, Debug)]
+pub struct Quoter {
+    pub ticks: Ticks,
+    pub spread_abs: f64,
+    pub spread_rel: f64,
+    pub base_size: f64,
+    /// Venues this contract trades on; a single one for exclusively listed products.
+    pub venues: &'static [u16],
+    jitter: f64,
+    last: Market,
+}
+
+/// Venue weights: the larger options exchanges get more of the market.
+fn venue_weight(v: u16) -> f64 {
+    match v {
+        venue::CBOE => 3.0,
+        venue::ISE | venue::PHLX | venue::NASDAQ => 2.0,
+        venue::MIAX | venue::NYSE_ARCA | venue::NYSE_AMERICAN | venue::CBOE_EDGX => 1.5,
+        _ => 1.0,
+    }
+}
+
+pub fn pick_venue(rng: &mut Rng, venues: &[u16]) -> u16 {
+    if venues.len() == 1 {
+        return venues[0];
+    }
+    let weights: Vec<f64> = venues.iter().map(|v| venue_weight(*v)).collect();
+    venues[rng.weighted(&weights)]
+}
+
+/// Displayed sizes cluster on round numbers: a size near `typical`, on a short ladder.
+pub fn round_size(rng: &mut Rng, typical: f64) -> u32 {
+    const LADDER: [f64; 9] = [0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0];
+    const WEIGHTS: [f64; 9] = [1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0, 2.0, 1.0];
+    let raw = typical * LADDER[rng.weighted(&WEIGHTS)];
+    let step = if raw < 10.0 {
+        1.0
+    } else if raw < 100.0 {
+        5.0
+    } else if raw < 1_000.0 {
+        25.0
+    } else {
+        100.0
+    };
+    ((raw / step).round() * step).max(1.0) as u32
+}
+
+/// Liquidity by moneyness: 1 at the money, falling toward the wings.
+pub fn liquidity(abs_delta: f64) -> f64 {
+    let distance = (abs_delta - 0.5).abs() * 2.0; // 0 at the money, 1 at the wings
+    (1.0 - 0.85 * distance * distance).max(0.08)
+}
+
+impl Quoter {
+    pub fn new(
+        ticks: Ticks,
+        spread_abs: f64,
+        spread_rel: f64,
+        base_size: f64,
+        venues: &'static [u16],
+    ) -> Quoter {
+        Quoter {
+            ticks,
+            spread_abs,
+            spread_rel,
+            base_size,
+            venues,
+            jitter: 1.0,
+            last: Market::default(),
+        }
+    }
+
+    /// The market for a theoretical value, `seconds_open` after the open, with |delta|.
+    pub fn quote(&mut self, rng: &mut Rng, theo: f64, abs_delta: f64, seconds_open: f64) -> Market {
+        if rng.chance(0.003) {
+            self.jitter = 0.85 + 0.3 * rng.uniform();
+        }
+        let open_widening = 1.0 + 1.5 * (-seconds_open / 240.0).exp();
+        let wings = 1.0 + 0.5 * (2.0 * abs_delta - 1.0).abs();
+        let spread =
+            (self.spread_abs + self.spread_rel * theo) * open_widening * wings * self.jitter;
+        let mut bid = self.ticks.floor(theo - spread / 2.0);
+        let mut ask = self.ticks.ceil(theo + spread / 2.0);
+        if bid > 0 && bid < self.ticks.at(bid) {
+            bid = 0;
+        }
+        if ask <= bid {
+            ask = bid + self.ticks.at(bid);
+            ask = self.ticks.ceil(ask as f64 * CENT);
+        }
+        let liquid = liquidity(abs_delta);
+        let mut market = Market {
+            bid,
+            ask,
+            bid_size: self.last.bid_size,
+            ask_size: self.last.ask_size,
+            bid_venue: self.last.bid_venue,
+            ask_venue: self.last.ask_venue,
+        };
+        let typical = self.base_size * liquid;
+        // Sizes and venues move with the price, and now and then on their own.
+        if bid != self.last.bid || market.bid_size == 0 || rng.chance(0.02) {
+            market.bid_size = if bid == 0 {
+                0
+            } else {
+                round_size(rng, typical)
+            };
+            if bid == 0 {
+                market.bid_venue = 0;
+            } else if market.bid_venue == 0 || rng.chance(0.5) {
+                market.bid_venue = pick_venue(rng, self.venues);
+            }
+        }
+        if ask != self.last.ask || market.ask_size == 0 || rng.chance(0.02) {
+            market.ask_size = round_size(rng, typical);
+            if market.ask_venue == 0 || rng.chance(0.5) {
+                market.ask_venue = pick_venue(rng, self.venues);
+            }
+        }
+        if bid == 0 {
+            market.bid_size = 0;
+            market.bid_venue = 0;
+        }
+        self.last = market;
+        market
+    }
+}
+
+/// A print: price in cents, whole contracts or shares, venue, conditions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Print {
+    pub price: i64,
+    pub size: u64,
+    pub venue: u16,
+    pub conditions: [u16; 4],
+}
+
+/// An option trade against the current market.
+pub fn option_print(
+    rng: &mut Rng,
+    market: &Market,
+    ticks: Ticks,
+    mean_size: f64,
+    venues: &[u16],
+) -> Print {
+    let side = rng.uniform();
+    let price = if side < 0.47 || market.bid == 0 {
+        market.ask
+    } else if side < 0.94 {
+        market.bid
+    } else {
+        // Inside the spread, on the grid.
+        let mid = ticks.floor((market.bid + market.ask) as f64 * CENT / 2.0);
+        mid.clamp(market.bid, market.ask)
+    };
+    let mut size = 1 + (rng.exponential() * (mean_size - 1.0).max(0.0)).floor() as u64;
+    if rng.chance(0.01) {
+        size *= 20;
+    }
+    let kind = rng.weighted(&[55.0, 25.0, 10.0, 5.0, 3.0, 2.0]);
+    let code = [
+        condition::REGULAR,
+        condition::AUTO_EXECUTION,
+        condition::MULTI_LEG_ELECTRONIC,
+        condition::INTERMARKET_SWEEP,
+        condition::SINGLE_LEG_AUCTION,
+        condition::MULTI_LEG_FLOOR,
+    ][kind];
+    Print {
+        price,
+        size,
+        venue: pick_venue(rng, venues),
+        conditions: [code, condition::NONE, condition::NONE, condition::NONE],
+    }
+}
+
+/// A stock's national best bid and offer around a mid price, in cents and shares.
+pub fn stock_market(
+    rng: &mut Rng,
+    mid: f64,
+    spread_cents: f64,
+    lots: f64,
+    last: &Market,
+) -> Market {
+    let widen = if rng.chance(0.08) {
+        1 + rng.below(2) as i64
+    } else {
+        0
+    };
+    let spread = (spread_cents.round() as i64).max(1) + widen;
+    let bid = ((mid / CENT) - spread as f64 / 2.0).round() as i64;
+    let ask = bid + spread;
+    let mut market = *last;
+    market.bid = bid;
+    market.ask = ask;
+    if bid != last.bid || last.bid_size == 0 || rng.chance(0.05) {
+        market.bid_size = 100 * round_size(rng, lots);
+        if last.bid_venue == 0 || rng.chance(0.5) {
+            market.bid_venue = pick_venue(rng, venue::STOCK_EXCHANGES);
+        }
+    }
+    if ask != last.ask || last.ask_size == 0 || rng.chance(0.05) {
+        market.ask_size = 100 * round_size(rng, lots);
+        if last.ask_venue == 0 || rng.chance(0.5) {
+            market.ask_venue = pick_venue(rng, venue::STOCK_EXCHANGES);
+        }
+    }
+    market
+}
+
+/// A stock trade against the current market.
+pub fn stock_print(rng: &mut Rng, market: &Market) -> Print {
+    let price = if rng.chance(0.5) {
+        market.ask
+    } else {
+        market.bid
+    };
+    let round_lots = rng.chance(0.7);
+    let size = if round_lots {
+        100 * (1 + (rng.exponential() * 2.0) as u64)
+    } else {
+        1 + rng.below(99)
+    };
+    let mut conditions = [condition::NONE; 4];
+    conditions[0] = if size < 100 {
+        condition::ODD_LOT
+    } else if rng.chance(0.1) {
+        condition::INTERMARKET_SWEEP
+    } else {
+        condition::REGULAR
+    };
+    Print {
+        price,
+        size,
+        venue: pick_venue(rng, venue::STOCK_EXCHANGES),
+        conditions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_follow_each_rule() {
+        let index = Ticks::Index;
+        assert_eq!(index.floor(2.97), 295);
+        assert_eq!(index.ceil(2.96), 300);
+        assert_eq!(index.floor(3.17), 310);
+        assert_eq!(index.ceil(3.01), 310);
+        assert_eq!(index.floor(0.04), 0);
+        assert_eq!(Ticks::Penny.floor(0.3), 30);
+        assert_eq!(index.ceil(0.001), 5);
+        assert_eq!(Ticks::PennyInterval.ceil(3.01), 305);
+        assert_eq!(Ticks::PennyInterval.floor(2.999), 299);
+        assert_eq!(Ticks::Penny.ceil(12.341), 1235);
+        for cents in [0, 5, 295, 300, 310] {
+            assert!(index.on_grid(cents));
+        }
+        assert!(!index.on_grid(305));
+    }
+
+    #[test]
+    fn quotes_are_on_the_grid_and_never_locked_or_crossed() {
+        let mut rng = Rng::stream(&[1]);
+        let mut quoter = Quoter::new(Ticks::Index, 0.05, 0.012, 25.0, &[venue::CBOE]);
+        for i in 0..20_000 {
+            let theo = 0.001 + (i as f64 * 0.37) % 80.0;
+            let m = quoter.quote(&mut rng, theo, 0.3, i as f64);
+            assert!(
+                Ticks::Index.on_grid(m.bid) && Ticks::Index.on_grid(m.ask),
+                "{m:?}"
+            );
+            assert!(m.ask > m.bid, "{m:?} for {theo}");
+            assert!(
+                m.bid as f64 * 0.01 <= theo + 1e-9 && theo <= m.ask as f64 * 0.01 + 1e-9,
+                "{m:?} for {theo}"
+            );
+            assert!(m.bid > 0 || m.bid_size == 0);
+            assert!(m.ask_size > 0);
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! Generating the tape of one product for one trading day.
+
+use std::path::PathBuf;
+
+use jiff::civil::Date;
+use model::symbol::Right;
+use model::venues::venue;
+use model::{Timestamp, calendar};
+use pricing::{OptionKind, black76_price};
+use tape::{IndexValue, Owner, Quote, SessionBuilder, Trade};
+
+use crate::daily::Day;
+use crate::intraday::{Path, path, seasonality};
+use crate::listings::{Expiry, listed};
+use crate::market::{
+    Market, Print, Quoter, Ticks, liquidity, option_print, stock_market, stock_print,
+};
+use crate::rng::{Rng, label};
+use crate::surface::{Slice, Surface};
+use crate::universe::{Product, Publication};
+use crate::{Config, SynthError, vix};
+
+const NANOS: i64 = 1_000_000_000;
+/// Cents to nanodollars.
+const CENT_PX: i64 = 10_000_000;
+
+/// What one generated session holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    pub files: Vec<PathBuf>,
+    pub contracts: usize,
+    pub quotes: u64,
+    pub trades: u64,
+}
+
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Seconds between re-pricings of a contract, by how close to the money it is: the market in
+/// wing contracts moves less often.
+fn repricing_interval(abs_delta: f64) -> usize {
+    if (0.08..=0.92).contains(&abs_delta) {
+        1
+    } else if (0.02..=0.98).contains(&abs_delta) {
+        3
+    } else {
+        8
+    }
+}
+
+fn price_px(cents: i64) -> i64 {
+    cents * CENT_PX
+}
+
+fn print_trade(ts: Timestamp, print: &Print, sequence: u64) -> Trade {
+    Trade {
+        ts,
+        price: price_px(print.price),
+        size: print.size * tape::SIZE_SCALE,
+        exchange: print.venue,
+        conditions: print.conditions,
+        sequence,
+    }
+}
+
+fn market_quote(ts: Timestamp, m: &Market) -> Quote {
+    Quote {
+        ts,
+        bid: price_px(m.bid),
+        ask: price_px(m.ask),
+        bid_size: m.bid_size,
+        ask_size: m.ask_size,
+        bid_exchange: m.bid_venue,
+        ask_exchange: m.ask_venue,
+    }
+}
+
+/// When inside its second a contract's update lands: each contract has its own phase (market
+/// makers re-quote on their own clocks) plus a few milliseconds of noise, in whole milliseconds.
+struct Phase(i64);
+
+impl Phase {
+    fn new(rng: &mut Rng) -> Phase {
+        Phase(1 + rng.below(960) as i64)
+    }
+
+    fn offset(&self, rng: &mut Rng) -> i64 {
+        (self.0 + rng.below(16) as i64) * 1_000_000
+    }
+}
+
+/// Generates `product` on `day` and writes its session file (and the volatility index's, for
+/// the product that carries it).
+pub fn generate(
+    config: &Config,
+    product: &Product,
+    vix: Option<&Product>,
+    day: &Day,
+) -> Result<SessionStats, SynthError> {
+    let session = calendar::session(day.date).ok_or(SynthError::NotATradingDay(day.date))?;
+    let seconds = (session.duration().as_secs()) as usize;
+    let path = path(config.seed, product, day, seconds);
+    let open = session.open;
+    let source = format!("synthetic seed={}", config.seed);
+    let mut builder = SessionBuilder::create(&config.tape, product.symbol, day.date)?;
+    builder.source(&source);
+    let mut stats = SessionStats::default();
+    match product.publication {
+        Publication::Index => {
+            for (s, price) in path.price.iter().enumerate() {
+                let ts = open.plus(std::time::Duration::from_secs(s as u64));
+                builder.value(IndexValue {
+                    ts,
+                    value: price_px((price * 100.0).round() as i64),
+                })?;
+            }
+        }
+        Publication::Stock => {
+            let (quotes, trades) =
+                stock_tape(config.seed, product, day.date, open, &path, &mut builder)?;
+            stats.quotes += quotes;
+            stats.trades += trades;
+        }
+        Publication::VolatilityIndex => return Err(SynthError::Unsupported(product.symbol)),
+    }
+    let expiries = listed(product, day.date, day.open, day.variance.sqrt());
+    let slices: Vec<Vec<Slice>> = expiries
+        .iter()
+        .map(|e| expiry_slices(config.rate, product, &path, open, e))
+        .collect();
+    for (expiry, slices) in expiries.iter().zip(&slices) {
+        let (contracts, quotes, trades) = options_tape(
+            config,
+            product,
+            day.date,
+            open,
+            expiry,
+            slices,
+            &mut builder,
+        )?;
+        stats.contracts += contracts;
+        stats.quotes += quotes;
+        stats.trades += trades;
+    }
+    stats.files.push(builder.finish()?);
+    if let Some(vix_product) = vix {
+        stats
+            .files
+            .push(vix_tape(config, vix_product, day.date, open, &slices)?);
+    }
+    Ok(stats)
+}
+
+/// The surface slice of an expiry at every second of the session.
+fn expiry_slices(
+    rate: f64,
+    product: &Product,
+    path: &Path,
+    open: Timestamp,
+    expiry: &Expiry,
+) -> Vec<Slice> {
+    let (nights, full) = expiry.remaining_periods();
+    (0..path.seconds())
+        .map(|s| {
+            let now = open.as_nanos() + s as i64 * NANOS;
+            let to_settlement = (expiry.settlement.as_nanos() - now) as f64 / NANOS as f64;
+            Surface::new(product, path.price[s], path.variance[s], rate).slice(
+                to_settlement,
+                path.remaining[s],
+                nights,
+                full,
+            )
+        })
+        .collect()
+}
+
+fn options_tape(
+    config: &Config,
+    product: &Product,
+    date: Date,
+    open: Timestamp,
+    expiry: &Expiry,
+    slices: &[Slice],
+    builder: &mut SessionBuilder,
+) -> Result<(usize, u64, u64), SynthError> {
+    let info = model::roots::root_info(expiry.root.as_str());
+    let ticks = Ticks::for_root_rule(info.ticks);
+    // SPX and its weeklies trade on Cboe alone; equity options on every exchange.
+    let venues: &'static [u16] = if info.delivery == model::roots::Delivery::Cash {
+        &[venue::CBOE]
+    } else {
+        venue::OPTION_EXCHANGES
+    };
+    let shape = seasonality(slices.len());
+    let mean_size = (product.option_size / 8.0).max(2.0);
+    let (mut contracts, mut quotes, mut trades) = (0, 0u64, 0u64);
+    for (symbol, strike) in expiry.symbols() {
+        let owner = builder.contract(symbol)?;
+        contracts += 1;
+        let mut rng = Rng::stream(&[
+            config.seed,
+            label("option"),
+            label(&symbol.osi()),
+            date_key(date),
+        ]);
+        builder.set_open_interest(
+            owner,
+            open_interest(config.seed, product, expiry, &symbol, strike, date),
+        )?;
+        let kind = match symbol.right {
+            Right::Call => OptionKind::Call,
+            Right::Put => OptionKind::Put,
+        };
+        let mut quoter = Quoter::new(
+            ticks,
+            product.spread_abs,
+            product.spread_rel,
+            product.option_size,
+            venues,
+        );
+        let phase = Phase::new(&mut rng);
+        let mut last: Option<Market> = None;
+        let mut sequence = 0u64;
+        let mut s = 0;
+        while s < slices.len() {
+            let slice = &slices[s];
+            let vol = slice.vol(strike);
+            let theo = black76_price(kind, slice.forward, strike, slice.years, config.rate, vol);
+            let total = vol * slice.years.sqrt();
+            let d1 = (-(strike / slice.forward).ln() + 0.5 * total * total) / total.max(1e-12);
+            let call_delta = normal_cdf(d1);
+            let abs_delta = if kind == OptionKind::Call {
+                call_delta
+            } else {
+                1.0 - call_delta
+            };
+            let market = quoter.quote(&mut rng, theo, abs_delta, s as f64);
+            let interval = if config.quote_every_second {
+                1
+            } else {
+                repricing_interval(abs_delta)
+            };
+            let second_start = open.as_nanos() + s as i64 * NANOS;
+            if config.quote_every_second || last != Some(market) {
+                builder.quote(
+                    owner,
+                    market_quote(
+                        Timestamp::from_nanos(second_start + phase.offset(&mut rng)),
+                        &market,
+                    ),
+                )?;
+                quotes += 1;
+                last = Some(market);
+            }
+            // Trades over the interval, against this market.
+            let span = interval.min(slices.len() - s);
+            let rate =
+                product.option_trade_rate * liquidity(abs_delta).powi(2) * shape[s] * span as f64;
+            let count = rng.poisson(rate);
+            if count > 0 {
+                let mut offsets: Vec<i64> = (0..count)
+                    .map(|_| rng.below(span as u64 * NANOS as u64) as i64)
+                    .collect();
+                offsets.sort_unstable();
+                for offset in offsets {
+                    let print = option_print(&mut rng, &market, ticks, mean_size, venues);
+                    sequence += 1;
+                    builder.trade(
+                        owner,
+                        print_trade(
+                            Timestamp::from_nanos(second_start + offset),
+                            &print,
+                            sequence,
+                        ),
+                    )?;
+                    trades += 1;
+                }
+            }
+            s += interval;
+        }
+    }
+    Ok((contracts, quotes, trades))
+}
+
+/// Open interest: largest near the money, on round strikes and in later expirations; stable from
+/// day to day for a contract, with a little daily change.
+fn open_interest(
+    seed: u64,
+    product: &Product,
+    expiry: &Expiry,
+    symbol: &model::symbol::OptionSymbol,
+    strike: f64,
+    date: Date,
+) -> u64 {
+    let mut stable = Rng::stream(&[seed, label("oi"), label(&symbol.osi())]);
+    let mut daily = Rng::stream(&[seed, label("oi-day"), label(&symbol.osi()), date_key(date)]);
+    let reference = expiry.strikes[expiry.strikes.len() / 2];
+    let distance = ((strike - reference) / reference).abs();
+    let near = (-distance * distance / (2.0 * 0.04f64.powi(2))).exp();
+    let round = if strike % 100.0 == 0.0 {
+        2.0
+    } else if strike % 50.0 == 0.0 {
+        1.5
+    } else {
+        1.0
+    };
+    let tenor = 1.0 + f64::from(expiry.sessions_after_today).sqrt();
+    let level = product.option_size
+        * 60.0
+        * (0.05 + near)
+        * round
+        * tenor
+        * (0.6 * stable.normal()).exp()
+        * (0.05 * daily.normal()).exp();
+    level.round().max(0.0) as u64
+}
+
+fn stock_tape(
+    seed: u64,
+    product: &Product,
+    date: Date,
+    open: Timestamp,
+    path: &Path,
+    builder: &mut SessionBuilder,
+) -> Result<(u64, u64), SynthError> {
+    let mut rng = Rng::stream(&[seed, label(product.symbol), label("stock"), date_key(date)]);
+    let shape = seasonality(path.seconds());
+    let mut last = Market::default();
+    let (mut quotes, mut trades) = (0u64, 0u64);
+    let mut sequence = 0;
+    let phase = Phase::new(&mut rng);
+    for (s, season) in shape.iter().enumerate() {
+        let second_start = open.as_nanos() + s as i64 * NANOS;
+        let market = stock_market(
+            &mut rng,
+            path.price[s],
+            product.stock_spread_cents,
+            product.stock_lots,
+            &last,
+        );
+        let at = Timestamp::from_nanos(second_start + phase.offset(&mut rng));
+        if market != last {
+            builder.quote(Owner::Underlying, market_quote(at, &market))?;
+            quotes += 1;
+            last = market;
+        }
+        let count = rng.poisson(product.stock_trade_rate * season);
+        let mut offsets: Vec<i64> = (0..count)
+            .map(|_| {
+                (at.as_nanos() - second_start)
+                    + rng.below((second_start + NANOS - at.as_nanos()) as u64) as i64
+            })
+            .collect();
+        offsets.sort_unstable();
+        for offset in offsets {
+            let print = stock_print(&mut rng, &market);
+            sequence += 1;
+            builder.trade(
+                Owner::Underlying,
+                print_trade(
+                    Timestamp::from_nanos(second_start + offset),
+                    &print,
+                    sequence,
+                ),
+            )?;
+            trades += 1;
+        }
+    }
+    Ok((quotes, trades))
+}
+
+/// The volatility index every fifteen seconds, from the surface slices of the day's expiries.
+fn vix_tape(
+    config: &Config,
+    product: &Product,
+    date: Date,
+    open: Timestamp,
+    slices: &[Vec<Slice>],
+) -> Result<PathBuf, SynthError> {
+    let mut builder = SessionBuilder::create(&config.tape, product.symbol, date)?;
+    builder.source(&format!("synthetic seed={}", config.seed));
+    let seconds = slices.first().map_or(0, Vec::len);
+    for s in (0..seconds).step_by(15) {
+        let at_second: Vec<Slice> = slices.iter().map(|e| e[s]).collect();
+        if let Some(level) = vix::index(&at_second, config.rate) {
+            builder.value(IndexValue {
+                ts: open.plus(std::time::Duration::from_secs(s as u64)),
+                value: price_px((level * 100.0).round() as i64),
+            })?;
+        }
+    }
+    Ok(builder.finish()?)
+}
+
+fn date_key(date: Date) -> u64 {
+    (i64::from(date.year()) * 10_000 + i64::from(date.month()) * 100 + i64::from(date.day())) as u64
+}
