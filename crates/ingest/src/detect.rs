@@ -53,7 +53,12 @@ impl Head<'_> {
 type Sniffer = fn(&Head<'_>) -> Option<Box<dyn FileFormat>>;
 
 /// Every known format, asked in turn.
-const SNIFFERS: &[Sniffer] = &[crate::plain::sniff];
+const SNIFFERS: &[Sniffer] = &[
+    crate::plain::sniff,
+    crate::databento::sniff,
+    crate::polygon::sniff,
+    crate::thetadata::sniff,
+];
 
 /// Which format a file is in.
 pub fn detect(path: &Path) -> Result<Box<dyn FileFormat>, ImportError> {

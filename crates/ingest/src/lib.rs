@@ -12,11 +12,14 @@
 //! Formats: [`polygon`] flat files, [`databento`] DBN, [`thetadata`] CSV and our own
 //! hand-writable [`plain`] CSV. [`detect`] tells them apart by their first bytes.
 
+pub mod databento;
 pub mod detect;
 mod error;
 pub mod plain;
+pub mod polygon;
 mod read;
 mod staging;
+pub mod thetadata;
 
 pub use error::{ImportError, Location};
 pub use read::{CountingReader, open_decompressed};
