@@ -228,9 +228,16 @@ mod tests {
         let dates: Vec<Date> = expiries.iter().map(|e| e.date).collect();
         // Good Friday 2025-04-18 moves that week's expiration to Thursday the 17th.
         assert_eq!(dates[0], date(2025, 4, 17));
-        assert_eq!(dates, vec![date(2025, 4, 17), date(2025, 4, 25)], "the April monthly is that Thursday too");
+        assert_eq!(
+            dates,
+            vec![date(2025, 4, 17), date(2025, 4, 25)],
+            "the April monthly is that Thursday too"
+        );
         let may = listed(aapl, date(2025, 4, 22), 245.0, 0.26);
-        assert!(may.iter().any(|e| e.date == date(2025, 5, 16)), "the May monthly");
+        assert!(
+            may.iter().any(|e| e.date == date(2025, 5, 16)),
+            "the May monthly"
+        );
         for expiry in &expiries {
             assert!(expiry.strikes.iter().all(|k| (k / 2.5).fract() == 0.0));
         }

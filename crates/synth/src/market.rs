@@ -187,8 +187,16 @@ impl Quoter {
             ask_venue: self.last.ask_venue,
         };
         let typical = self.base_size * liquid;
-        // Sizes and venues move with the price, and now and then on their own.
-        if bid != self.last.bid || market.bid_size == 0 || rng.chance(0.02) {
+        // Displayed size often survives a price change (the same maker moves its quote), and now
+        // and then changes on its own.
+        let resize = |rng: &mut Rng, moved: bool| {
+            if moved {
+                rng.chance(0.35)
+            } else {
+                rng.chance(0.01)
+            }
+        };
+        if market.bid_size == 0 || resize(rng, bid != self.last.bid) {
             market.bid_size = if bid == 0 {
                 0
             } else {
@@ -200,7 +208,7 @@ impl Quoter {
                 market.bid_venue = pick_venue(rng, self.venues);
             }
         }
-        if ask != self.last.ask || market.ask_size == 0 || rng.chance(0.02) {
+        if market.ask_size == 0 || resize(rng, ask != self.last.ask) {
             market.ask_size = round_size(rng, typical);
             if market.ask_venue == 0 || rng.chance(0.5) {
                 market.ask_venue = pick_venue(rng, self.venues);

@@ -76,17 +76,17 @@ fn market_quote(ts: Timestamp, m: &Market) -> Quote {
     }
 }
 
-/// When inside its second a contract's update lands: each contract has its own phase (market
-/// makers re-quote on their own clocks) plus a few milliseconds of noise, in whole milliseconds.
+/// When inside its second a contract's updates land: each contract re-quotes on its own clock,
+/// a fixed number of milliseconds into the second.
 struct Phase(i64);
 
 impl Phase {
     fn new(rng: &mut Rng) -> Phase {
-        Phase(1 + rng.below(960) as i64)
+        Phase((1 + rng.below(990) as i64) * 1_000_000)
     }
 
-    fn offset(&self, rng: &mut Rng) -> i64 {
-        (self.0 + rng.below(16) as i64) * 1_000_000
+    fn offset(&self) -> i64 {
+        self.0
     }
 }
 
@@ -246,7 +246,7 @@ fn options_tape(
                 builder.quote(
                     owner,
                     market_quote(
-                        Timestamp::from_nanos(second_start + phase.offset(&mut rng)),
+                        Timestamp::from_nanos(second_start + phase.offset()),
                         &market,
                     ),
                 )?;
@@ -339,7 +339,7 @@ fn stock_tape(
             product.stock_lots,
             &last,
         );
-        let at = Timestamp::from_nanos(second_start + phase.offset(&mut rng));
+        let at = Timestamp::from_nanos(second_start + phase.offset());
         if market != last {
             builder.quote(Owner::Underlying, market_quote(at, &market))?;
             quotes += 1;

@@ -8,9 +8,11 @@
 //! layout, [`codec`] for the column encoding and [`query`] for query semantics.
 
 pub mod bars;
+mod bits;
 pub mod codec;
 pub mod error;
 pub mod format;
+mod prefix;
 pub mod query;
 pub mod reader;
 pub mod records;

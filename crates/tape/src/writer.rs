@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use model::Timestamp;
 use model::symbol::OptionSymbol;
 
-use crate::codec::CHUNK_RECORDS;
+use crate::codec::{CHUNK_RECORDS, CHUNK_SPAN_SECONDS, MIN_SPAN_CHUNK};
 use crate::error::TapeError;
 use crate::format::{
     Catalog, ChunkEntry, ContractEntry, HEADER_LEN, Kind, Owner, SeriesEntry, footer_bytes,
@@ -630,12 +630,18 @@ impl Output {
                 record.ts()
             )));
         }
+        // A dense series is cut at span boundaries, so an as-of look-up decodes one short chunk;
+        // a sparse one is not, so its chunks are not tiny.
+        let span = |ts: Timestamp| ts.as_nanos().div_euclid(CHUNK_SPAN_SECONDS * 1_000_000_000);
+        if let Some(first) = pending.buffer.first()
+            && ((span(first.ts()) != span(record.ts()) && pending.buffer.len() >= MIN_SPAN_CHUNK)
+                || pending.buffer.len() >= CHUNK_RECORDS)
+        {
+            self.flush(pending)?;
+        }
         pending.last_ts = Some(record.ts());
         pending.buffer.push(record);
         pending.count += 1;
-        if pending.buffer.len() >= CHUNK_RECORDS {
-            self.flush(pending)?;
-        }
         Ok(())
     }
 
