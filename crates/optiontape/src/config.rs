@@ -4,7 +4,7 @@
 use anyhow::{Context, bail};
 use clap::Args;
 use model::plans::{ColumnPlan, MarketDataPlan};
-use model::{Plan, PlanBook, Product};
+use model::{ClockSetting, Plan, PlanBook, Product};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -44,6 +44,22 @@ pub struct ServeOptions {
     /// Sender address of e-mail
     #[arg(long, env = "OPTIONTAPE_MAIL_FROM", value_name = "ADDRESS")]
     pub mail_from: Option<String>,
+    /// Market clock: `replay` (wall-clock time replayed on the latest recorded session) or
+    /// `fixed:<RFC 3339 instant>` [default: replay]
+    #[arg(long, env = "OPTIONTAPE_MARKET_CLOCK", value_name = "CLOCK")]
+    pub market_clock: Option<ClockSetting>,
+    /// Sessions of demo market to generate when the data folder has no market data; 0 for none
+    /// [default: 20]
+    #[arg(long, env = "OPTIONTAPE_DEMO_SESSIONS", value_name = "N")]
+    pub demo_sessions: Option<usize>,
+    /// Underlyings of the demo market, comma separated [default: SPX,VIX,SPY,QQQ,AAPL,NFLX,TSLA]
+    #[arg(
+        long,
+        env = "OPTIONTAPE_DEMO_UNDERLYINGS",
+        value_name = "LIST",
+        value_delimiter = ','
+    )]
+    pub demo_underlyings: Option<Vec<String>>,
 }
 
 /// The TOML file. Every key is optional.
@@ -60,6 +76,19 @@ pub struct FileConfig {
     pub simulator: SimulatorFile,
     #[serde(default)]
     pub plans: PlansFile,
+    /// `replay` or `fixed:<RFC 3339 instant>`.
+    pub market_clock: Option<String>,
+    #[serde(default)]
+    pub demo: DemoFile,
+}
+
+/// The demo market `serve` generates into an empty data folder.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DemoFile {
+    pub sessions: Option<usize>,
+    pub underlyings: Option<Vec<String>>,
+    pub seed: Option<u64>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -140,6 +169,46 @@ pub fn storage(global: &GlobalOptions, file: &FileConfig) -> anyhow::Result<Stor
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
+
+pub fn market_clock(serve: &ServeOptions, file: &FileConfig) -> anyhow::Result<ClockSetting> {
+    if let Some(clock) = serve.market_clock {
+        return Ok(clock);
+    }
+    match &file.market_clock {
+        Some(text) => text.parse().context("in the config file's market_clock"),
+        None => Ok(ClockSetting::Replay),
+    }
+}
+
+/// What `serve` generates when the tape is empty.
+pub struct DemoMarket {
+    pub sessions: usize,
+    pub underlyings: Vec<String>,
+    pub seed: u64,
+}
+
+pub const DEFAULT_DEMO_SESSIONS: usize = 20;
+pub const DEFAULT_SEED: u64 = 42;
+
+pub fn demo_market(serve: &ServeOptions, file: &FileConfig) -> DemoMarket {
+    DemoMarket {
+        sessions: serve
+            .demo_sessions
+            .or(file.demo.sessions)
+            .unwrap_or(DEFAULT_DEMO_SESSIONS),
+        underlyings: serve
+            .demo_underlyings
+            .clone()
+            .or_else(|| file.demo.underlyings.clone())
+            .unwrap_or_else(|| {
+                synth::default_symbols()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            }),
+        seed: file.demo.seed.unwrap_or(DEFAULT_SEED),
+    }
+}
 
 pub fn bind(serve: &ServeOptions, file: &FileConfig) -> SocketAddr {
     serve

@@ -28,6 +28,9 @@ enum Command {
     /// Manage API keys
     #[command(subcommand)]
     Keys(commands::keys::KeysCommand),
+    /// Generate, inspect and import market data
+    #[command(subcommand)]
+    Data(commands::data::DataCommand),
 }
 
 fn init_logging() {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
             Command::Serve(options) => commands::serve::run(&cli.global, &options).await,
             Command::Users(command) => commands::users::run(&cli.global, command).await,
             Command::Keys(command) => commands::keys::run(&cli.global, command).await,
+            Command::Data(command) => commands::data::run(&cli.global, command).await,
         }
     });
     match result {

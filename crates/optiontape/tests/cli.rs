@@ -68,6 +68,10 @@ fn serve(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Running {
         .env_remove("OPTIONTAPE_PUBLIC_URL")
         .env_remove("OPTIONTAPE_DATABASE_URL")
         .env_remove("OPTIONTAPE_CONFIG")
+        .env_remove("OPTIONTAPE_MARKET_CLOCK")
+        .env_remove("OPTIONTAPE_DEMO_UNDERLYINGS")
+        // Tests that want the demo market ask for a small one.
+        .env("OPTIONTAPE_DEMO_SESSIONS", "0")
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -89,7 +93,8 @@ fn serve(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Running {
         }
     });
     let mut banner = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // Generous: a first start may generate market data.
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let line = rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -100,12 +105,15 @@ fn serve(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Running {
             break;
         }
     }
-    let first = &banner[0];
+    let first = banner
+        .iter()
+        .find(|l| l.contains("listening on "))
+        .unwrap_or_else(|| panic!("no address in the banner: {banner:?}"));
     let url = first
         .split("listening on ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("banner starts with the address: {first}"))
+        .unwrap_or_else(|| panic!("banner names the address: {first}"))
         .to_string();
     Running { child, banner, url }
 }
@@ -150,6 +158,7 @@ fn cli(data: &Path, args: &[&str]) -> (bool, String, String) {
     let output = Command::new(BIN)
         .args(args)
         .env("OPTIONTAPE_DATA_DIR", data)
+        .env("RUST_LOG", "warn")
         .env_remove("OPTIONTAPE_DATABASE_URL")
         .env_remove("OPTIONTAPE_CONFIG")
         .stdin(Stdio::null())
@@ -567,4 +576,189 @@ fn users_created_with_a_password_can_sign_in() {
     let short = create("short@example.com", "short");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
+}
+
+#[test]
+fn data_generate_info_and_import_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let (ok, out, err) = cli(
+        data.path(),
+        &[
+            "data",
+            "generate",
+            "--underlyings",
+            "AAPL",
+            "--from",
+            "2025-01-14",
+            "--to",
+            "2025-01-16",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Generated 3 sessions of AAPL (seed 42)"),
+        "{out}"
+    );
+    let file = data.path().join("tape/AAPL/2025-01-15.tape");
+    let first = std::fs::read(&file).unwrap();
+
+    // The same seed and range give byte-identical files.
+    let again = tempfile::tempdir().unwrap();
+    let (ok, _, err) = cli(
+        again.path(),
+        &[
+            "data",
+            "generate",
+            "--underlyings",
+            "AAPL",
+            "--from",
+            "2025-01-15",
+            "--to",
+            "2025-01-15",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read(again.path().join("tape/AAPL/2025-01-15.tape")).unwrap(),
+        first
+    );
+
+    let (ok, out, _) = cli(data.path(), &["data", "info", "--json"]);
+    assert!(ok);
+    let info: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(info[0]["underlying"], "AAPL");
+    assert_eq!(info[0]["sessions"], 3);
+    assert_eq!(info[0]["first"], "2025-01-14");
+    assert_eq!(info[0]["last"], "2025-01-16");
+    assert!(info[0]["contracts"].as_u64().unwrap() > 10);
+    assert!(info[0]["quotes"].as_u64().unwrap() > 100_000);
+    assert_eq!(info[0]["sources"], serde_json::json!(["synthetic seed=42"]));
+    let (ok, table, _) = cli(data.path(), &["data", "info"]);
+    assert!(ok);
+    assert!(table.starts_with("UNDERLYING"), "{table}");
+    assert!(table.contains("AAPL"), "{table}");
+
+    // A hand-written file adds an underlying; a malformed one is refused and changes nothing.
+    let csv = data.path().join("spy.csv");
+    std::fs::write(
+        &csv,
+        "time,symbol,event,bid,ask,bid_size,ask_size,price,size\n\
+         2025-01-15 09:30:01,SPY,quote,590.10,590.12,300,500,,\n\
+         2025-01-15 09:30:02,SPY,trade,,,,,590.11,100\n",
+    )
+    .unwrap();
+    let (ok, out, err) = cli(data.path(), &["data", "import", csv.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 session written (SPY)"), "{out}");
+    let bad = data.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "time,symbol,event,bid,ask,bid_size,ask_size,price,size\n\
+         2025-01-16 09:30:01,SPY,quote,590.10,590.12,300,500,,\n\
+         2025-01-16 09:30:02,SPY,quote,abc,590.12,300,500,,\n",
+    )
+    .unwrap();
+    let (ok, _, err) = cli(data.path(), &["data", "import", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("bad.csv") && err.contains("line 3"), "{err}");
+    assert!(!data.path().join("tape/SPY/2025-01-16.tape").exists());
+    let (_, out, _) = cli(data.path(), &["data", "info", "--sessions"]);
+    assert!(out.contains("SPY         2025-01-15"), "{out}");
+
+    // Generating over a session that holds imported data leaves it alone.
+    let (ok, out, err) = cli(
+        data.path(),
+        &[
+            "data",
+            "generate",
+            "--underlyings",
+            "SPY",
+            "--from",
+            "2025-01-15",
+            "--to",
+            "2025-01-15",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Left as they were (they hold imported data): SPY 2025-01-15"),
+        "{out}"
+    );
+
+    // Bad arguments are explained.
+    let (ok, _, err) = cli(data.path(), &["data", "generate", "--underlyings", "ZZZ"]);
+    assert!(!ok && err.contains("unknown underlying \"ZZZ\""), "{err}");
+    let (ok, _, err) = cli(
+        data.path(),
+        &[
+            "data",
+            "generate",
+            "--from",
+            "2025-01-17",
+            "--to",
+            "2025-01-14",
+        ],
+    );
+    assert!(!ok && err.contains("is after"), "{err}");
+    let (ok, _, err) = cli(data.path(), &["data", "import", "/no/such/file.csv"]);
+    assert!(!ok && err.contains("/no/such/file.csv"), "{err}");
+}
+
+#[test]
+fn an_empty_data_folder_gets_a_demo_market_and_the_market_clock_is_configurable() {
+    let data = tempfile::tempdir().unwrap();
+    let running = serve(
+        data.path(),
+        &[],
+        &[
+            ("OPTIONTAPE_DEMO_SESSIONS", "1"),
+            ("OPTIONTAPE_DEMO_UNDERLYINGS", "AAPL"),
+            ("OPTIONTAPE_MARKET_CLOCK", "fixed:2025-01-15T15:30:00Z"),
+        ],
+    );
+    assert!(
+        running
+            .banner
+            .iter()
+            .any(|l| l.starts_with("Generated 1 session of AAPL")),
+        "{:?}",
+        running.banner
+    );
+    let market = running.line_after("market data").unwrap();
+    assert!(market.ends_with("(AAPL)"), "{market}");
+    let (status, body) = http(&running.url, "GET", "/v1/status/", &[], "");
+    assert_eq!(status, 200);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["services"]["market_data"]["status"], "ok");
+    assert_eq!(body["market"]["clock"], "fixed");
+    assert_eq!(body["market"]["time"], "2025-01-15T15:30:00Z");
+    assert_eq!(body["market"]["underlyings"], serde_json::json!(["AAPL"]));
+    drop(running);
+
+    // A restart finds the market data and does not generate again.
+    let running = serve(data.path(), &[], &[("OPTIONTAPE_DEMO_SESSIONS", "1")]);
+    assert!(!running.banner.iter().any(|l| l.starts_with("Generated")));
+    assert!(
+        running
+            .line_after("market clock")
+            .unwrap()
+            .starts_with("replay on the")
+    );
+    drop(running);
+
+    // A bad clock setting stops the start with the reason.
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--market-clock",
+            "fixed:yesterday",
+        ])
+        .env("OPTIONTAPE_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("fixed:<RFC 3339 instant>"), "{err}");
 }

@@ -115,8 +115,10 @@
 mod black;
 mod implied;
 mod normal;
+mod quick;
 
 use black::{Inputs, Model, evaluate};
+pub use quick::black76_price_delta;
 
 /// Call or put.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

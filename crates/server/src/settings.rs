@@ -1,6 +1,6 @@
 //! What a deployment decides: where it is reachable, how it sends e-mail, the plan tables.
 
-use model::PlanBook;
+use model::{ClockSetting, PlanBook};
 use std::path::PathBuf;
 
 #[derive(Clone, Debug)]
@@ -15,6 +15,8 @@ pub struct Settings {
     /// Also accept `Authorization: Bearer <token>` on the simulator face, whose documented form
     /// is the bare token.
     pub simulator_accepts_bearer: bool,
+    /// Where "now" comes from for the market (see [`model::market_clock`]).
+    pub market_clock: ClockSetting,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -38,10 +40,20 @@ impl Settings {
             },
             plans: PlanBook::default(),
             simulator_accepts_bearer: false,
+            market_clock: ClockSetting::Replay,
         }
     }
 
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
     }
+
+    pub fn tape_dir(&self) -> PathBuf {
+        tape_dir(&self.data_dir)
+    }
+}
+
+/// The market data of a data folder: its `tape` folder.
+pub fn tape_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("tape")
 }

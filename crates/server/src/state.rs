@@ -1,6 +1,7 @@
 //! What every request handler can reach.
 
-use model::{Clock, Timestamp};
+use anyhow::Context;
+use model::{Clock, MarketClock, Timestamp, calendar};
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,26 +17,45 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     pub store: Store,
+    /// The wall clock: request times, expiries, rate limits.
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     pub meter: Meter,
     pub mailer: Mailer,
+    /// Market data at rest.
+    pub tape: tape::Tape,
+    /// Market time, derived from the wall clock.
+    pub market: MarketClock,
 }
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> anyhow::Result<Self> {
         let mailer = Mailer::new(&settings.mail, settings.outbox_dir())?;
+        let tape = tape::Tape::new(settings.tape_dir());
+        let latest = tape
+            .latest_session()
+            .with_context(|| format!("reading the tape folder {}", tape.root().display()))?
+            .and_then(calendar::session);
+        let market = MarketClock::new(settings.market_clock, latest, clock.now());
         Ok(AppState(Arc::new(Shared {
             store,
             clock,
             settings,
             meter: Meter::new(),
             mailer,
+            tape,
+            market,
         })))
     }
 
+    /// Wall-clock time.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// Market time: the wall clock seen through the market clock.
+    pub fn market_now(&self) -> Timestamp {
+        self.market.now(self.now())
     }
 
     /// The database probe behind every health endpoint: its round-trip time, or `None` when it

@@ -6,6 +6,7 @@
 //! it; log variance follows a mean-reverting process from 2000 onward, its shocks correlated with
 //! returns (the leverage effect).
 
+use crate::math::{exp, ln};
 use std::collections::BTreeMap;
 
 use jiff::civil::{Date, date};
@@ -41,7 +42,7 @@ pub struct Day {
 impl Day {
     /// The log return from open to close.
     pub fn intraday_return(&self) -> f64 {
-        (self.close / self.open).ln()
+        ln(self.close / self.open)
     }
 }
 
@@ -89,7 +90,7 @@ pub fn days(seed: u64, product: &Product, from: Date, to: Date) -> BTreeMap<Date
     let first = from.min(REFERENCE_DATE);
     let last = to.max(REFERENCE_DATE);
     // Variance from its start date through the last day needed.
-    let long_run = (product.long_run_vol * product.long_run_vol).ln();
+    let long_run = ln(product.long_run_vol * product.long_run_vol);
     let mut log_variance = long_run;
     let mut variance_of: BTreeMap<Date, f64> = BTreeMap::new();
     let mut shock_of: BTreeMap<Date, Shocks> = BTreeMap::new();
@@ -97,7 +98,7 @@ pub fn days(seed: u64, product: &Product, from: Date, to: Date) -> BTreeMap<Date
         let day = session.date;
         let s = shocks(seed, product, day);
         if day >= first {
-            variance_of.insert(day, log_variance.exp());
+            variance_of.insert(day, exp(log_variance));
         }
         log_variance +=
             product.reversion * (long_run - log_variance) + product.vol_of_vol * s.variance;
@@ -123,7 +124,7 @@ pub fn days(seed: u64, product: &Product, from: Date, to: Date) -> BTreeMap<Date
     }
     // Closes: the reference date's close is the reference price.
     let mut log_close: BTreeMap<Date, f64> = BTreeMap::new();
-    let reference = product.reference_price.ln();
+    let reference = ln(product.reference_price);
     let mut level = reference;
     for (day, (overnight, intraday, _)) in returns.range(REFERENCE_DATE..) {
         if *day > REFERENCE_DATE {
@@ -143,16 +144,16 @@ pub fn days(seed: u64, product: &Product, from: Date, to: Date) -> BTreeMap<Date
     let mut out = BTreeMap::new();
     let mut previous: Option<f64> = None;
     for (day, (overnight, _, length)) in &returns {
-        let close = log_close[day].exp();
+        let close = exp(log_close[day]);
         let previous_close =
-            previous.unwrap_or_else(|| (log_close[day] - returns[day].0 - returns[day].1).exp());
+            previous.unwrap_or_else(|| exp(log_close[day] - returns[day].0 - returns[day].1));
         if *day >= from && *day <= to {
             out.insert(
                 *day,
                 Day {
                     date: *day,
                     previous_close,
-                    open: previous_close * overnight.exp(),
+                    open: previous_close * exp(*overnight),
                     close,
                     variance: variance_of[day],
                     jump: shock_of[day].jump,
@@ -209,7 +210,7 @@ mod tests {
             let first = path.values().next().unwrap().close;
             let last = path.values().last().unwrap().close;
             assert!(
-                (last / first).ln().abs() < 2.0,
+                ln(last / first).abs() < 2.0,
                 "{} {first} -> {last}",
                 product.symbol
             );

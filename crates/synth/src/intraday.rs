@@ -6,6 +6,7 @@
 //! jump placed at its second.
 
 use crate::daily::{Day, OVERNIGHT_SHARE, TRADING_DAYS};
+use crate::math::exp;
 use crate::rng::{Rng, label};
 use crate::universe::Product;
 
@@ -32,7 +33,7 @@ pub fn seasonality(seconds: usize) -> Vec<f64> {
     let raw: Vec<f64> = (0..seconds)
         .map(|s| {
             let s = s as f64;
-            1.0 + 2.5 * (-s / 900.0).exp() + 0.8 * (-(n - s) / 1_800.0).exp()
+            1.0 + 2.5 * exp(-s / 900.0) + 0.8 * exp(-(n - s) / 1_800.0)
         })
         .collect();
     let mean = raw.iter().sum::<f64>() / n.max(1.0);
@@ -44,7 +45,7 @@ pub fn path(seed: u64, product: &Product, day: &Day, seconds: usize) -> Path {
     let shape = seasonality(seconds);
     // A log-OU factor with a half-life of about half an hour and 0.3 daily spread.
     let half_life = 1_800.0;
-    let a = (-std::f64::consts::LN_2 / half_life).exp();
+    let a = exp(-std::f64::consts::LN_2 / half_life);
     let stationary_sd = 0.3;
     let step_sd = stationary_sd * (1.0 - a * a).sqrt();
     let mut factor = stationary_sd * rng.normal();
@@ -52,7 +53,7 @@ pub fn path(seed: u64, product: &Product, day: &Day, seconds: usize) -> Path {
     let mut variance = Vec::with_capacity(seconds);
     for w in &shape {
         factor = a * factor + step_sd * rng.normal();
-        let f = (factor - 0.5 * stationary_sd * stationary_sd).exp();
+        let f = exp(factor - 0.5 * stationary_sd * stationary_sd);
         weights.push(w * f);
         variance.push(day.variance * f);
     }
@@ -86,7 +87,7 @@ pub fn path(seed: u64, product: &Product, day: &Day, seconds: usize) -> Path {
     let price = x
         .iter()
         .zip(&spent)
-        .map(|(x, u)| day.open * (x + miss * u / used.max(f64::MIN_POSITIVE)).exp())
+        .map(|(x, u)| day.open * exp(x + miss * u / used.max(f64::MIN_POSITIVE)))
         .collect();
     let mut remaining = Vec::with_capacity(seconds);
     let mut left = 1.0f64;
@@ -111,6 +112,7 @@ fn day_key(day: &Day) -> u64 {
 mod tests {
     use super::*;
     use crate::daily::days;
+    use crate::math::ln;
     use crate::universe::default_universe;
     use jiff::civil::date;
 
@@ -134,7 +136,7 @@ mod tests {
         let mut ratios = Vec::new();
         for day in days(11, spx, date(2025, 1, 6), date(2025, 6, 30)).values() {
             let p = path(11, spx, day, 23_400);
-            let realised: f64 = p.price.windows(2).map(|w| (w[1] / w[0]).ln().powi(2)).sum();
+            let realised: f64 = p.price.windows(2).map(|w| ln(w[1] / w[0]).powi(2)).sum();
             let expected = day.variance * (1.0 - OVERNIGHT_SHARE) / TRADING_DAYS;
             ratios.push(realised / expected);
         }

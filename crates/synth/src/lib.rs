@@ -19,12 +19,14 @@ pub mod daily;
 pub mod intraday;
 pub mod listings;
 pub mod market;
+pub mod math;
 pub mod rng;
 pub mod session;
 pub mod surface;
 pub mod universe;
 pub mod vix;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,6 +49,8 @@ pub struct Config {
     pub quote_every_second: bool,
     /// Worker threads; 0 uses every core.
     pub threads: usize,
+    /// Sessions (underlying, date) not to write, e.g. because they hold imported data.
+    pub keep: BTreeSet<(String, Date)>,
 }
 
 impl Config {
@@ -57,6 +61,7 @@ impl Config {
             rate: 0.04,
             quote_every_second: false,
             threads: 0,
+            keep: BTreeSet::new(),
         }
     }
 }
@@ -73,6 +78,16 @@ pub enum SynthError {
     UnknownUnderlying(String, String),
     #[error("VIX is computed from the SPX option surface: generate it together with SPX")]
     VixNeedsSpx,
+}
+
+/// The source label of generated sessions: the generator and its seed.
+pub fn source_label(seed: u64) -> String {
+    format!("synthetic seed={seed}")
+}
+
+/// Whether a session's source label says it was generated (by any seed).
+pub fn is_synthetic(source: &str) -> bool {
+    source.starts_with("synthetic seed=")
 }
 
 /// The `count` most recent trading sessions strictly before `before`, oldest first.
@@ -162,7 +177,11 @@ pub fn generate(
     {
         let days = daily::days(config.seed, product, *first, *last);
         for date in dates {
-            let carries_vix = product.symbol == "SPX" && vix.is_some();
+            if config.keep.contains(&(product.symbol.to_string(), *date)) {
+                continue;
+            }
+            let carries_vix = product.symbol == "SPX"
+                && vix.is_some_and(|v| !config.keep.contains(&(v.symbol.to_string(), *date)));
             jobs.push((product, days[date], carries_vix.then_some(vix).flatten()));
         }
     }

@@ -160,7 +160,7 @@ pub fn listed(product: &Product, today: Date, spot: f64, vol: f64) -> Vec<Expiry
             let trading_years = (f64::from(sessions_after_today) + 1.0) / TRADING_DAYS;
             let sd = spot * vol * trading_years.sqrt();
             let floor = if product.symbol == "SPX" { 0.012 } else { 0.05 };
-            let range = (2.6 * sd).max(floor * spot);
+            let range = (2.2 * sd).max(floor * spot);
             expiries.push(Expiry {
                 root,
                 date,

@@ -1,8 +1,10 @@
 //! How market makers and traders behave: quotes around a theoretical value on the tick grid, with
 //! sizes and venues; trades arriving at realistic rates with sizes, prices, venues and conditions.
 
+use crate::math::exp;
 use model::venues::{condition, venue};
 
+use crate::SynthError;
 use crate::rng::Rng;
 
 /// Cents per dollar: quotes are built on a grid of whole cents.
@@ -51,28 +53,49 @@ impl Ticks {
 
     /// The largest price on the grid at or below `dollars`, in cents (never negative).
     pub fn floor(self, dollars: f64) -> i64 {
-        // The epsilon absorbs binary rounding (0.3 / 0.01 = 29.999...).
-        let cents = (dollars / CENT + 1e-9).floor() as i64;
+        // The epsilon absorbs binary rounding (0.29 * 100 = 28.999...); truncation is the floor
+        // of a non-negative number.
+        let cents = (dollars * 100.0 + 1e-9).max(0.0) as i64;
         if cents <= 0 {
             return 0;
         }
-        let tick = self.at(cents);
-        cents - cents.rem_euclid(tick)
+        down_to(cents, self.at(cents))
     }
 
     /// The smallest price on the grid at or above `dollars`, in cents (at least one tick).
     pub fn ceil(self, dollars: f64) -> i64 {
-        let cents = ((dollars / CENT) - 1e-9).ceil().max(1.0) as i64;
-        let tick = self.at(cents);
-        let up = cents + (tick - cents.rem_euclid(tick)) % tick;
+        let exact = (dollars * 100.0 - 1e-9).max(1.0);
+        let whole = exact as i64;
+        let cents = if (whole as f64) < exact {
+            whole + 1
+        } else {
+            whole
+        };
+        let up = up_to(cents, self.at(cents));
         // Crossing $3 changes the tick: make sure the result sits on its own grid.
-        let tick_there = self.at(up);
-        up + (tick_there - up.rem_euclid(tick_there)) % tick_there
+        up_to(up, self.at(up))
     }
 
     pub fn on_grid(self, cents: i64) -> bool {
         cents >= 0 && cents % self.at(cents) == 0
     }
+}
+
+/// `cents` rounded down to a multiple of `tick` (1, 5 or 10: constant divisors, which compile to
+/// multiplications rather than divisions).
+fn down_to(cents: i64, tick: i64) -> i64 {
+    match tick {
+        1 => cents,
+        5 => cents - cents.rem_euclid(5),
+        10 => cents - cents.rem_euclid(10),
+        _ => cents - cents.rem_euclid(tick),
+    }
+}
+
+/// `cents` rounded up to a multiple of `tick`.
+fn up_to(cents: i64, tick: i64) -> i64 {
+    let down = down_to(cents, tick);
+    if down == cents { cents } else { down + tick }
 }
 
 /// A two-sided market in cents and contracts; a bid of 0 means no bid.
@@ -96,6 +119,8 @@ pub struct Quoter {
     /// Venues this contract trades on; a single one for exclusively listed products.
     pub venues: &'static [u16],
     jitter: f64,
+    /// The quoted width in ticks: market makers keep it while their target width stays close.
+    width_ticks: i64,
     last: Market,
 }
 
@@ -113,8 +138,7 @@ pub fn pick_venue(rng: &mut Rng, venues: &[u16]) -> u16 {
     if venues.len() == 1 {
         return venues[0];
     }
-    let weights: Vec<f64> = venues.iter().map(|v| venue_weight(*v)).collect();
-    venues[rng.weighted(&weights)]
+    venues[rng.weighted_by(venues.len(), |i| venue_weight(venues[i]))]
 }
 
 /// Displayed sizes cluster on round numbers: a size near `typical`, on a short ladder.
@@ -155,21 +179,37 @@ impl Quoter {
             base_size,
             venues,
             jitter: 1.0,
+            width_ticks: 0,
             last: Market::default(),
         }
     }
 
-    /// The market for a theoretical value, `seconds_open` after the open, with |delta|.
-    pub fn quote(&mut self, rng: &mut Rng, theo: f64, abs_delta: f64, seconds_open: f64) -> Market {
+    /// How much wider than usual markets are `seconds_open` after the open: makers quote wide
+    /// until the opening uncertainty settles, over the first few minutes.
+    pub fn open_widening(seconds_open: f64) -> f64 {
+        1.0 + 1.5 * exp(-seconds_open / 240.0)
+    }
+
+    /// The market for a theoretical value with |delta|, with spreads `widening` times their
+    /// usual width (see [`Quoter::open_widening`]).
+    pub fn quote(&mut self, rng: &mut Rng, theo: f64, abs_delta: f64, widening: f64) -> Market {
         if rng.chance(0.003) {
             self.jitter = 0.85 + 0.3 * rng.uniform();
         }
-        let open_widening = 1.0 + 1.5 * (-seconds_open / 240.0).exp();
         let wings = 1.0 + 0.5 * (2.0 * abs_delta - 1.0).abs();
-        let spread =
-            (self.spread_abs + self.spread_rel * theo) * open_widening * wings * self.jitter;
-        let mut bid = self.ticks.floor(theo - spread / 2.0);
-        let mut ask = self.ticks.ceil(theo + spread / 2.0);
+        let spread = (self.spread_abs + self.spread_rel * theo) * widening * wings * self.jitter;
+        let tick = self.ticks.at(self.ticks.floor(theo)) as f64 * CENT;
+        let target = (spread / tick).max(1.0);
+        if self.width_ticks == 0 || (target - self.width_ticks as f64).abs() > 0.75 {
+            self.width_ticks = target.round() as i64;
+        }
+        let width = self.width_ticks as f64 * tick;
+        let mut bid = self.ticks.floor(theo - width / 2.0);
+        let mut ask = self.ticks.ceil(bid as f64 * CENT + width);
+        if (ask as f64) * CENT < theo {
+            ask = self.ticks.ceil(theo);
+            bid = self.ticks.floor(ask as f64 * CENT - width);
+        }
         if bid > 0 && bid < self.ticks.at(bid) {
             bid = 0;
         }
@@ -220,6 +260,49 @@ impl Quoter {
         }
         self.last = market;
         market
+    }
+}
+
+/// When trades arrive, at a rate that changes from one moment to the next: each arrival comes
+/// when the rate accumulated since the last one reaches an exponentially distributed threshold
+/// (a time-changed Poisson process). Exact for rates constant over each span, and a quiet
+/// stretch costs no random draws at all.
+pub struct Arrivals {
+    /// Accumulated rate still to go before the next arrival.
+    left: f64,
+}
+
+impl Arrivals {
+    pub fn new(rng: &mut Rng) -> Arrivals {
+        Arrivals {
+            left: rng.exponential(),
+        }
+    }
+
+    /// Calls `arrive` with the offset, in nanoseconds, of each arrival in a span of `seconds` at
+    /// `rate` arrivals per second, in time order.
+    pub fn within(
+        &mut self,
+        rng: &mut Rng,
+        rate: f64,
+        seconds: f64,
+        mut arrive: impl FnMut(&mut Rng, i64) -> Result<(), SynthError>,
+    ) -> Result<(), SynthError> {
+        if rate <= 0.0 || seconds <= 0.0 {
+            return Ok(());
+        }
+        let mut at = 0.0;
+        let mut remaining = rate * seconds;
+        while self.left < remaining {
+            at += self.left / rate;
+            remaining -= self.left;
+            self.left = rng.exponential();
+            // Whole nanoseconds, never past the span.
+            let offset = ((at * 1e9) as i64).min((seconds * 1e9) as i64 - 1);
+            arrive(rng, offset)?;
+        }
+        self.left -= remaining;
+        Ok(())
     }
 }
 
@@ -363,7 +446,7 @@ mod tests {
         let mut quoter = Quoter::new(Ticks::Index, 0.05, 0.012, 25.0, &[venue::CBOE]);
         for i in 0..20_000 {
             let theo = 0.001 + (i as f64 * 0.37) % 80.0;
-            let m = quoter.quote(&mut rng, theo, 0.3, i as f64);
+            let m = quoter.quote(&mut rng, theo, 0.3, Quoter::open_widening(i as f64));
             assert!(
                 Ticks::Index.on_grid(m.bid) && Ticks::Index.on_grid(m.ask),
                 "{m:?}"

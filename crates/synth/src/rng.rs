@@ -6,6 +6,7 @@
 //! xoshiro256**, seeded through SplitMix64; both are simple, fast and fixed here forever, so the
 //! same seed gives the same market on every machine and release.
 
+use crate::math::ln;
 /// SplitMix64 step: a good 64-bit mixer.
 fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -86,7 +87,7 @@ impl Rng {
             let v = 2.0 * self.uniform() - 1.0;
             let s = u * u + v * v;
             if s > 0.0 && s < 1.0 {
-                let factor = (-2.0 * s.ln() / s).sqrt();
+                let factor = (-2.0 * ln(s) / s).sqrt();
                 self.spare_normal = Some(v * factor);
                 return u * factor;
             }
@@ -95,25 +96,7 @@ impl Rng {
 
     /// Exponential with mean 1.
     pub fn exponential(&mut self) -> f64 {
-        -(1.0 - self.uniform()).ln()
-    }
-
-    /// Poisson count with mean `lambda` (small means: inversion by multiplication).
-    pub fn poisson(&mut self, lambda: f64) -> u32 {
-        if lambda <= 0.0 {
-            return 0;
-        }
-        if lambda > 30.0 {
-            return (lambda + lambda.sqrt() * self.normal()).round().max(0.0) as u32;
-        }
-        let limit = (-lambda).exp();
-        let mut product = self.uniform();
-        let mut count = 0;
-        while product > limit {
-            product *= self.uniform();
-            count += 1;
-        }
-        count
+        -ln(1.0 - self.uniform())
     }
 
     /// True with probability `p`.
@@ -123,15 +106,21 @@ impl Rng {
 
     /// An index drawn with the given weights.
     pub fn weighted(&mut self, weights: &[f64]) -> usize {
-        let total: f64 = weights.iter().sum();
+        self.weighted_by(weights.len(), |i| weights[i])
+    }
+
+    /// An index below `n` drawn with weight `weight(i)` for index `i`.
+    pub fn weighted_by(&mut self, n: usize, weight: impl Fn(usize) -> f64) -> usize {
+        let total: f64 = (0..n).map(&weight).sum();
         let mut target = self.uniform() * total;
-        for (i, w) in weights.iter().enumerate() {
-            if target < *w {
+        for i in 0..n {
+            let w = weight(i);
+            if target < w {
                 return i;
             }
             target -= w;
         }
-        weights.len() - 1
+        n - 1
     }
 }
 
@@ -169,8 +158,8 @@ mod tests {
             mean.abs() < 0.01 && (var - 1.0).abs() < 0.02,
             "{mean} {var}"
         );
-        let poisson = (0..n).map(|_| f64::from(rng.poisson(3.0))).sum::<f64>() / n as f64;
-        assert!((poisson - 3.0).abs() < 0.02, "{poisson}");
+        let exponential = (0..n).map(|_| rng.exponential()).sum::<f64>() / n as f64;
+        assert!((exponential - 1.0).abs() < 0.01, "{exponential}");
         let uniform = (0..n).map(|_| rng.below(10)).filter(|x| *x == 3).count() as f64 / n as f64;
         assert!((uniform - 0.1).abs() < 0.005);
     }

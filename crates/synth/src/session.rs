@@ -1,19 +1,20 @@
 //! Generating the tape of one product for one trading day.
 
+use crate::math::{exp, ln};
 use std::path::PathBuf;
 
 use jiff::civil::Date;
 use model::symbol::Right;
 use model::venues::venue;
 use model::{Timestamp, calendar};
-use pricing::{OptionKind, black76_price};
+use pricing::{OptionKind, black76_price_delta};
 use tape::{IndexValue, Owner, Quote, SessionBuilder, Trade};
 
 use crate::daily::Day;
 use crate::intraday::{Path, path, seasonality};
 use crate::listings::{Expiry, listed};
 use crate::market::{
-    Market, Print, Quoter, Ticks, liquidity, option_print, stock_market, stock_print,
+    Arrivals, Market, Print, Quoter, Ticks, liquidity, option_print, stock_market, stock_print,
 };
 use crate::rng::{Rng, label};
 use crate::surface::{Slice, Surface};
@@ -33,19 +34,17 @@ pub struct SessionStats {
     pub trades: u64,
 }
 
-fn normal_cdf(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
-}
-
 /// Seconds between re-pricings of a contract, by how close to the money it is: the market in
 /// wing contracts moves less often.
 fn repricing_interval(abs_delta: f64) -> usize {
-    if (0.08..=0.92).contains(&abs_delta) {
+    if (0.2..=0.8).contains(&abs_delta) {
         1
+    } else if (0.08..=0.92).contains(&abs_delta) {
+        2
     } else if (0.02..=0.98).contains(&abs_delta) {
-        3
+        5
     } else {
-        8
+        15
     }
 }
 
@@ -102,7 +101,7 @@ pub fn generate(
     let seconds = (session.duration().as_secs()) as usize;
     let path = path(config.seed, product, day, seconds);
     let open = session.open;
-    let source = format!("synthetic seed={}", config.seed);
+    let source = crate::source_label(config.seed);
     let mut builder = SessionBuilder::create(&config.tape, product.symbol, day.date)?;
     builder.source(&source);
     let mut stats = SessionStats::default();
@@ -193,6 +192,9 @@ fn options_tape(
         venue::OPTION_EXCHANGES
     };
     let shape = seasonality(slices.len());
+    let widening: Vec<f64> = (0..slices.len())
+        .map(|s| Quoter::open_widening(s as f64))
+        .collect();
     let mean_size = (product.option_size / 8.0).max(2.0);
     let (mut contracts, mut quotes, mut trades) = (0, 0u64, 0u64);
     for (symbol, strike) in expiry.symbols() {
@@ -220,63 +222,39 @@ fn options_tape(
             venues,
         );
         let phase = Phase::new(&mut rng);
+        let mut arrivals = Arrivals::new(&mut rng);
         let mut last: Option<Market> = None;
         let mut sequence = 0u64;
         let mut s = 0;
         while s < slices.len() {
             let slice = &slices[s];
-            let vol = slice.vol(strike);
-            let theo = black76_price(kind, slice.forward, strike, slice.years, config.rate, vol);
-            let total = vol * slice.years.sqrt();
-            let d1 = (-(strike / slice.forward).ln() + 0.5 * total * total) / total.max(1e-12);
-            let call_delta = normal_cdf(d1);
-            let abs_delta = if kind == OptionKind::Call {
-                call_delta
-            } else {
-                1.0 - call_delta
-            };
-            let market = quoter.quote(&mut rng, theo, abs_delta, s as f64);
+            let x = ln(slice.forward / strike);
+            let total_vol = slice.total_variance(-x).sqrt();
+            let (theo, delta) =
+                black76_price_delta(kind, slice.forward, strike, x, total_vol, slice.discount);
+            let abs_delta = delta.abs();
+            let market = quoter.quote(&mut rng, theo, abs_delta, widening[s]);
             let interval = if config.quote_every_second {
                 1
             } else {
                 repricing_interval(abs_delta)
             };
-            let second_start = open.as_nanos() + s as i64 * NANOS;
+            let posted = open.as_nanos() + s as i64 * NANOS + phase.offset();
             if config.quote_every_second || last != Some(market) {
-                builder.quote(
-                    owner,
-                    market_quote(
-                        Timestamp::from_nanos(second_start + phase.offset()),
-                        &market,
-                    ),
-                )?;
+                builder.quote(owner, market_quote(Timestamp::from_nanos(posted), &market))?;
                 quotes += 1;
                 last = Some(market);
             }
-            // Trades over the interval, against this market.
-            let span = interval.min(slices.len() - s);
-            let rate =
-                product.option_trade_rate * liquidity(abs_delta).powi(2) * shape[s] * span as f64;
-            let count = rng.poisson(rate);
-            if count > 0 {
-                let mut offsets: Vec<i64> = (0..count)
-                    .map(|_| rng.below(span as u64 * NANOS as u64) as i64)
-                    .collect();
-                offsets.sort_unstable();
-                for offset in offsets {
-                    let print = option_print(&mut rng, &market, ticks, mean_size, venues);
-                    sequence += 1;
-                    builder.trade(
-                        owner,
-                        print_trade(
-                            Timestamp::from_nanos(second_start + offset),
-                            &print,
-                            sequence,
-                        ),
-                    )?;
-                    trades += 1;
-                }
-            }
+            // Trades against this market until the next re-pricing.
+            let span = interval.min(slices.len() - s) as f64;
+            let rate = product.option_trade_rate * liquidity(abs_delta).powi(2) * shape[s];
+            arrivals.within(&mut rng, rate, span, |rng, offset| {
+                let print = option_print(rng, &market, ticks, mean_size, venues);
+                sequence += 1;
+                trades += 1;
+                let at = Timestamp::from_nanos(posted + offset);
+                Ok(builder.trade(owner, print_trade(at, &print, sequence))?)
+            })?;
             s += interval;
         }
     }
@@ -297,7 +275,7 @@ fn open_interest(
     let mut daily = Rng::stream(&[seed, label("oi-day"), label(&symbol.osi()), date_key(date)]);
     let reference = expiry.strikes[expiry.strikes.len() / 2];
     let distance = ((strike - reference) / reference).abs();
-    let near = (-distance * distance / (2.0 * 0.04f64.powi(2))).exp();
+    let near = exp(-distance * distance / (2.0 * 0.04f64.powi(2)));
     let round = if strike % 100.0 == 0.0 {
         2.0
     } else if strike % 50.0 == 0.0 {
@@ -311,8 +289,8 @@ fn open_interest(
         * (0.05 + near)
         * round
         * tenor
-        * (0.6 * stable.normal()).exp()
-        * (0.05 * daily.normal()).exp();
+        * exp(0.6 * stable.normal())
+        * exp(0.05 * daily.normal());
     level.round().max(0.0) as u64
 }
 
@@ -330,6 +308,7 @@ fn stock_tape(
     let (mut quotes, mut trades) = (0u64, 0u64);
     let mut sequence = 0;
     let phase = Phase::new(&mut rng);
+    let mut arrivals = Arrivals::new(&mut rng);
     for (s, season) in shape.iter().enumerate() {
         let second_start = open.as_nanos() + s as i64 * NANOS;
         let market = stock_market(
@@ -345,27 +324,19 @@ fn stock_tape(
             quotes += 1;
             last = market;
         }
-        let count = rng.poisson(product.stock_trade_rate * season);
-        let mut offsets: Vec<i64> = (0..count)
-            .map(|_| {
-                (at.as_nanos() - second_start)
-                    + rng.below((second_start + NANOS - at.as_nanos()) as u64) as i64
-            })
-            .collect();
-        offsets.sort_unstable();
-        for offset in offsets {
-            let print = stock_print(&mut rng, &market);
-            sequence += 1;
-            builder.trade(
-                Owner::Underlying,
-                print_trade(
-                    Timestamp::from_nanos(second_start + offset),
-                    &print,
-                    sequence,
-                ),
-            )?;
-            trades += 1;
-        }
+        // Trades against this market until the next second's.
+        arrivals.within(
+            &mut rng,
+            product.stock_trade_rate * season,
+            1.0,
+            |rng, offset| {
+                let print = stock_print(rng, &market);
+                sequence += 1;
+                trades += 1;
+                let when = Timestamp::from_nanos(at.as_nanos() + offset);
+                Ok(builder.trade(Owner::Underlying, print_trade(when, &print, sequence))?)
+            },
+        )?;
     }
     Ok((quotes, trades))
 }
@@ -379,7 +350,7 @@ fn vix_tape(
     slices: &[Vec<Slice>],
 ) -> Result<PathBuf, SynthError> {
     let mut builder = SessionBuilder::create(&config.tape, product.symbol, date)?;
-    builder.source(&format!("synthetic seed={}", config.seed));
+    builder.source(&crate::source_label(config.seed));
     let seconds = slices.first().map_or(0, Vec::len);
     for s in (0..seconds).step_by(15) {
         let at_second: Vec<Slice> = slices.iter().map(|e| e[s]).collect();

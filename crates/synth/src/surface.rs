@@ -14,6 +14,7 @@
 //! a steep put skew (ρ near −0.7), single stocks a milder one.
 
 use crate::daily::{OVERNIGHT_SHARE, TRADING_DAYS};
+use crate::math::{exp, ln};
 use crate::universe::Product;
 
 /// Calendar seconds in a year, for time to expiry.
@@ -42,6 +43,8 @@ pub struct Slice {
     /// Calendar years to settlement.
     pub years: f64,
     pub forward: f64,
+    /// e^(−r·T): what a dollar at settlement is worth now.
+    pub discount: f64,
     /// At-the-money total implied variance.
     pub theta: f64,
     pub rho: f64,
@@ -77,7 +80,7 @@ impl Surface {
         let dt = 1.0 / TRADING_DAYS;
         let mut expected =
             self.variance * (1.0 - OVERNIGHT_SHARE) * dt * today_remaining.clamp(0.0, 1.0);
-        let reversion = (-self.reversion).exp();
+        let reversion = exp(-self.reversion);
         let mut gap = self.variance - self.long_run_variance;
         for day in 0..nights.max(full_sessions) {
             gap *= reversion;
@@ -93,7 +96,8 @@ impl Surface {
         let theta = (self.premium * self.premium * expected).max(1e-12);
         Slice {
             years,
-            forward: self.spot * ((self.rate - self.dividend_yield) * years).exp(),
+            forward: self.spot * exp((self.rate - self.dividend_yield) * years),
+            discount: exp(-self.rate * years),
             theta,
             rho: self.rho,
             phi: self.eta / theta.sqrt(),
@@ -111,7 +115,7 @@ impl Slice {
 
     /// Implied volatility at a strike.
     pub fn vol(&self, strike: f64) -> f64 {
-        (self.total_variance((strike / self.forward).ln()) / self.years).sqrt()
+        (self.total_variance(ln(strike / self.forward)) / self.years).sqrt()
     }
 
     /// At-the-money forward implied volatility.

@@ -79,28 +79,19 @@ impl Product {
     /// The strike grid step for a strike `distance` away from the money, relative to one standard
     /// deviation of the underlying to expiry (`sd`, in price units).
     pub fn strike_step(&self, price: f64, distance: f64, sd: f64) -> f64 {
-        match self.symbol {
-            "SPX" => {
-                if distance <= 1.5 * sd.max(price * 0.004) {
-                    5.0
-                } else {
-                    25.0
-                }
-            }
-            "SPY" | "QQQ" => 1.0,
-            "AAPL" => 2.5,
-            "NFLX" => 10.0,
-            "TSLA" => 5.0,
-            _ => {
-                if price < 25.0 {
-                    0.5
-                } else if price < 200.0 {
-                    2.5
-                } else {
-                    5.0
-                }
-            }
-        }
+        // Exchanges list fine strikes near the money and coarser ones further out.
+        let near = distance <= 1.5 * sd.max(price * 0.004);
+        let (fine, coarse) = match self.symbol {
+            "SPX" => (5.0, 25.0),
+            "SPY" | "QQQ" => (1.0, 5.0),
+            "AAPL" => (2.5, 5.0),
+            "NFLX" => (10.0, 25.0),
+            "TSLA" => (5.0, 10.0),
+            _ if price < 25.0 => (0.5, 1.0),
+            _ if price < 200.0 => (2.5, 5.0),
+            _ => (5.0, 10.0),
+        };
+        if near { fine } else { coarse }
     }
 }
 

@@ -2,6 +2,7 @@
 //! each of the two expirations around thirty days from the strip of out-of-the-money option
 //! prices, interpolated to thirty days.
 
+use crate::math::exp;
 use pricing::{OptionKind, black76_price};
 
 use crate::surface::{Slice, YEAR_SECONDS};
@@ -18,7 +19,7 @@ pub fn expiration_variance(slice: &Slice, rate: f64) -> f64 {
     let f = slice.forward;
     let k0 = (f / STRIP_STEP).floor() * STRIP_STEP;
     let price = |kind: OptionKind, k: f64| black76_price(kind, f, k, t, rate, slice.vol(k));
-    let growth = (rate * t).exp();
+    let growth = exp(rate * t);
     let mut sum = 0.0;
     // At K0 both sides count half.
     let at_k0 = 0.5 * (price(OptionKind::Put, k0) + price(OptionKind::Call, k0));

@@ -1,6 +1,7 @@
 //! Bars of any length within a session.
 //!
-//! Spans that are whole minutes are built from the stored one-minute bars; shorter spans from
+//! Spans that are whole minutes are built from the stored one-minute bars where the session has
+//! them (supplied by a vendor, or derived from dense trades when written); everything else from
 //! the trades (or, for an index, its published values). Bars are aligned to multiples of the span
 //! since the Unix epoch, which for minute and hour spans are the same instants in New York time.
 //! A bucket without any trade produces no bar.
@@ -77,7 +78,7 @@ impl SessionFile {
         }
         // Widen the range to whole buckets so the edge bars are complete.
         let from = Timestamp::from_nanos(from.as_nanos() - from.as_nanos().rem_euclid(span_nanos));
-        if span_nanos % MINUTE == 0 {
+        if span_nanos % MINUTE == 0 && self.count(owner, Kind::Bars) > 0 {
             let minutes = self
                 .range::<Bar>(owner, from, to, Order::Ascending, None, usize::MAX)?
                 .records;

@@ -56,10 +56,11 @@ impl BitWriter {
     }
 }
 
-/// Reads bits written by [`BitWriter`]. Reading past the end fails; it never panics.
+/// Reads bits written by [`BitWriter`]. Past the end it reads zeros rather than checking every
+/// read; [`BitReader::overran`] then tells the caller, once per column, that the input was short.
 pub struct BitReader<'a> {
     bytes: &'a [u8],
-    /// Next byte not yet loaded into `buf`.
+    /// Next byte not yet loaded into `buf` (may pass the end: those bytes read as zero).
     at: usize,
     /// Loaded bits, left-aligned: the next bit is the top one.
     buf: u64,
@@ -77,7 +78,7 @@ impl<'a> BitReader<'a> {
         }
     }
 
-    /// Loads bytes until at least 57 bits are available or the input ends.
+    /// Loads bytes until at least 56 bits are available.
     #[inline]
     fn refill(&mut self) {
         if let Some(word) = self.bytes.get(self.at..self.at + 8) {
@@ -87,53 +88,62 @@ impl<'a> BitReader<'a> {
             self.at += whole as usize;
             self.avail += whole * 8;
         } else {
-            while self.avail <= 56 && self.at < self.bytes.len() {
-                self.buf |= u64::from(self.bytes[self.at]) << (56 - self.avail);
+            while self.avail < 56 {
+                let byte = self.bytes.get(self.at).copied().unwrap_or(0);
+                self.buf |= u64::from(byte) << (56 - self.avail);
                 self.at += 1;
                 self.avail += 8;
             }
         }
     }
 
-    /// The next `count` bits (count <= 56) without consuming them; past the end they read as
-    /// zeros, which `consume` then refuses.
+    /// The next `count` bits (count <= 56) without consuming them.
     #[inline]
     pub fn peek(&mut self, count: u32) -> u64 {
         debug_assert!(count <= 56);
         if self.avail < count {
             self.refill();
         }
-        if count == 0 {
-            0
-        } else {
-            self.buf >> (64 - count)
-        }
+        // Two shifts so that a count of 0 yields 0 rather than overflowing.
+        (self.buf >> 1) >> (63 - count)
     }
 
     /// Drops `count` peeked bits.
     #[inline]
-    pub fn consume(&mut self, count: u32) -> Result<(), TapeError> {
-        if count > self.avail {
-            return Err(TapeError::corrupt(CorruptKind::Truncated));
-        }
-        self.buf = if count >= 64 { 0 } else { self.buf << count };
+    pub fn consume(&mut self, count: u32) {
+        debug_assert!(count <= self.avail);
+        // `avail` never exceeds 63, so neither does `count`.
+        self.buf <<= count;
         self.avail -= count;
-        Ok(())
     }
 
     /// Reads `count` bits (count <= 64) as a number.
     #[inline]
-    pub fn bits(&mut self, count: u32) -> Result<u64, TapeError> {
+    pub fn bits(&mut self, count: u32) -> u64 {
         if count <= 56 {
             let value = self.peek(count);
-            self.consume(count)?;
-            return Ok(value);
+            self.consume(count);
+            return value;
         }
         let high = self.peek(count - 32);
-        self.consume(count - 32)?;
+        self.consume(count - 32);
         let low = self.peek(32);
-        self.consume(32)?;
-        Ok((high << 32) | low)
+        self.consume(32);
+        (high << 32) | low
+    }
+
+    /// Whether more bits were read than the input holds.
+    pub fn overran(&self) -> bool {
+        self.at as u64 * 8 - u64::from(self.avail) > self.bytes.len() as u64 * 8
+    }
+
+    /// Fails if more bits were read than the input holds.
+    pub fn check(&self) -> Result<(), TapeError> {
+        if self.overran() {
+            Err(TapeError::corrupt(CorruptKind::Truncated))
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -155,17 +165,21 @@ mod tests {
             let mut reader = BitReader::new(&bytes);
             for (value, count) in &fields {
                 let mask = if *count == 64 { u64::MAX } else { (1u64 << count) - 1 };
-                prop_assert_eq!(reader.bits(*count).unwrap(), value & mask);
+                prop_assert_eq!(reader.bits(*count), value & mask);
             }
+            prop_assert!(!reader.overran());
         }
     }
 
     #[test]
     fn reading_past_the_end_fails() {
         let mut reader = BitReader::new(&[0xff]);
-        assert_eq!(reader.bits(8).unwrap(), 0xff);
-        assert!(reader.bits(1).is_err());
+        assert_eq!(reader.bits(8), 0xff);
+        assert!(reader.check().is_ok());
+        assert_eq!(reader.bits(1), 0, "zeros past the end");
+        assert!(reader.check().is_err());
         let mut reader = BitReader::new(&[]);
-        assert!(reader.bits(60).is_err());
+        assert_eq!(reader.bits(64), 0);
+        assert!(reader.overran());
     }
 }

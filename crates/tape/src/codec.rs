@@ -1,32 +1,27 @@
-//! Column encoding of record chunks.
+//! Record chunks: how quotes, trades, bars and index values are laid out in columns.
 //!
 //! A chunk holds up to [`CHUNK_RECORDS`] records of one series; a dense series is also cut at
-//! every [`CHUNK_SPAN_SECONDS`] boundary so that a look-up as of any instant decodes little.
-//! Records are split into columns, and each column is turned into small non-negative integers
-//! that typical market data keeps small:
+//! every [`CHUNK_SPAN_SECONDS`] boundary so that a look-up as of any instant decodes little. The
+//! first record's fields go in a small head (its timestamp is the chunk's, kept in the series'
+//! chunk index); every later record is stored as changes from the one before, one field per
+//! column (see [`crate::columns`] for how a column is written):
 //!
-//! - a time or price becomes its change since the previous record, divided by the largest step
-//!   common to the chunk (so a $0.05 tick costs the same as a $0.01 one);
-//! - a quote records which fields changed (a six-bit mask per quote) and stores only the new
-//!   values of those fields, since most updates move one side and leave sizes and venues alone.
+//! - times and prices as their change since the previous record;
+//! - quotes as a six-bit mask of the fields that changed (bid, spread, sizes, venues) and only
+//!   the new values of those fields, since most updates move the price and leave the rest alone.
 //!
-//! Each column of integers is then written in whichever of three forms is smallest for it:
-//! bit-packed at one width with the few larger values as exceptions (uniform values), or a
-//! canonical prefix code built from the chunk's own counts of either the values themselves (few
-//! distinct values, such as sizes and venues) or their bit lengths followed by the remaining bits
-//! (anything else). No general-purpose compressor is involved, so a chunk decodes in
-//! microseconds. The layout:
+//! The layout:
 //!
 //! ```text
 //! varint  record count n
 //! varint  column count k
-//! k x     varint column byte length
+//! varint  head length, then k varint column lengths
+//! head    the first record's fields as varints
 //! k x     column bytes
 //! ```
 
-use crate::bits::{BitReader, BitWriter};
+use crate::columns::{Encoding, Sign, Tables, get_column, put_column, unzigzag, zigzag};
 use crate::error::{CorruptKind, TapeError};
-use crate::prefix;
 use crate::records::{Bar, IndexValue, Quote, Trade};
 use model::Timestamp;
 
@@ -40,14 +35,6 @@ pub const MIN_SPAN_CHUNK: usize = 256;
 /// Largest chunk a reader accepts (files may be written with other chunk sizes).
 pub const MAX_CHUNK_RECORDS: usize = 1 << 16;
 
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-fn unzigzag(v: u64) -> i64 {
-    ((v >> 1) as i64) ^ -((v & 1) as i64)
-}
-
 pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -56,8 +43,26 @@ pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-fn varint_len(v: u64) -> usize {
-    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+/// Marks a [`put_decimal`] value written whole.
+const DECIMAL_WHOLE: u64 = 31;
+/// Most trailing decimal zeros an `i64` can have.
+const DECIMAL_ZEROS_MAX: u64 = 18;
+
+/// Writes a signed integer compactly when it ends in decimal zeros, as prices in nanodollars and
+/// times in whole seconds do: the digits before the zeros and how many zeros, in one varint.
+pub fn put_decimal(out: &mut Vec<u8>, v: i64) {
+    let (mut digits, mut zeros) = (v, 0u64);
+    while digits != 0 && digits % 10 == 0 {
+        digits /= 10;
+        zeros += 1;
+    }
+    let z = zigzag(digits);
+    if z >> 58 == 0 {
+        put_varint(out, (z << 5) | zeros);
+    } else {
+        put_varint(out, DECIMAL_WHOLE);
+        put_varint(out, zigzag(v));
+    }
 }
 
 /// Reads varints from a byte slice, failing (never panicking) on truncated or oversized input.
@@ -90,6 +95,21 @@ impl<'a> Cursor<'a> {
         self.varint().map(unzigzag)
     }
 
+    /// Reads a value written by [`put_decimal`].
+    pub fn decimal(&mut self) -> Result<i64, TapeError> {
+        let x = self.varint()?;
+        if x == DECIMAL_WHOLE {
+            return self.signed();
+        }
+        let zeros = x & 31;
+        if zeros > DECIMAL_ZEROS_MAX {
+            return Err(TapeError::corrupt(CorruptKind::Varint));
+        }
+        unzigzag(x >> 5)
+            .checked_mul(10i64.pow(zeros as u32))
+            .ok_or_else(|| TapeError::corrupt(CorruptKind::Range))
+    }
+
     pub fn byte(&mut self) -> Result<u8, TapeError> {
         Ok(self.take(1)?[0])
     }
@@ -115,503 +135,240 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-/// The forms a column of non-negative integers is written in.
-const PACKED: u8 = 0;
-const LENGTHS: u8 = 1;
-const DICTIONARY: u8 = 2;
-/// Most distinct values a dictionary column lists.
-const DICTIONARY_MAX: usize = 256;
-
-fn bit_length(v: u64) -> usize {
-    64 - v.leading_zeros() as usize
-}
-
-/// Writes code lengths (each at most 15) two to a byte.
-fn put_nibbles(out: &mut Vec<u8>, lengths: &[u8]) {
-    for pair in lengths.chunks(2) {
-        out.push(pair[0] | (pair.get(1).copied().unwrap_or(0) << 4));
-    }
-}
-
-fn get_nibbles(cursor: &mut Cursor<'_>, count: usize) -> Result<Vec<u8>, TapeError> {
-    let bytes = cursor.take(count.div_ceil(2))?;
-    Ok((0..count)
-        .map(|i| (bytes[i / 2] >> (4 * (i % 2))) & 0x0f)
-        .collect())
-}
-
-/// Writes `values` in whichever form is smallest.
-fn put_values(out: &mut Vec<u8>, values: &[u64]) {
-    let n = values.len() as u64;
-    // Bit lengths: they size both packing and the lengths code.
-    let mut by_length = [0u64; 65];
-    for v in values {
-        by_length[bit_length(*v)] += 1;
-    }
-    let packed_bits = |width: usize| -> u64 {
-        let exceptions: u64 = (width + 1..=64)
-            .map(|len| by_length[len] * 8 * (2 + (len - width).div_ceil(7) as u64))
-            .sum();
-        n * width as u64 + exceptions
-    };
-    let width = (0..=64).min_by_key(|w| packed_bits(*w)).unwrap_or(64);
-    let mut best = (packed_bits(width) + 16, PACKED);
-
-    let used: Vec<usize> = (0..=64).filter(|l| by_length[*l] > 0).collect();
-    let counts: Vec<u64> = used.iter().map(|l| by_length[*l]).collect();
-    let length_codes = prefix::code_lengths(&counts);
-    let extra: u64 = used
-        .iter()
-        .zip(&counts)
-        .map(|(l, c)| c * l.saturating_sub(1) as u64)
-        .sum();
-    let lengths_bits = prefix::cost(&counts, &length_codes)
-        + extra
-        + 8 * (1 + used.len() + used.len().div_ceil(2)) as u64;
-    if !used.is_empty() && lengths_bits < best.0 {
-        best = (lengths_bits, LENGTHS);
-    }
-
-    // Distinct values and their counts, when few.
-    let mut dictionary: Option<(Vec<u64>, Vec<u8>)> = None;
-    if values.len() > 1 {
-        let mut sorted = values.to_vec();
-        sorted.sort_unstable();
-        let mut distinct: Vec<u64> = Vec::new();
-        let mut counts: Vec<u64> = Vec::new();
-        for v in sorted {
-            if distinct.last() == Some(&v) {
-                *counts.last_mut().expect("a count per value") += 1;
-            } else if distinct.len() == DICTIONARY_MAX {
-                distinct.clear();
-                break;
-            } else {
-                distinct.push(v);
-                counts.push(1);
-            }
-        }
-        if !distinct.is_empty() {
-            let codes = prefix::code_lengths(&counts);
-            let mut table = varint_len(distinct.len() as u64) + distinct.len().div_ceil(2);
-            let mut previous = 0;
-            for v in &distinct {
-                table += varint_len(v - previous);
-                previous = *v;
-            }
-            let bits = prefix::cost(&counts, &codes) + 8 * (1 + table as u64);
-            if bits < best.0 {
-                best = (bits, DICTIONARY);
-                dictionary = Some((distinct, codes));
-            }
-        }
-    }
-
-    out.push(best.1);
-    match best.1 {
-        LENGTHS => {
-            out.push(used.len() as u8);
-            out.extend(used.iter().map(|l| *l as u8));
-            put_nibbles(out, &length_codes);
-            let mut symbol_of = [0usize; 65];
-            for (symbol, length) in used.iter().enumerate() {
-                symbol_of[*length] = symbol;
-            }
-            let encoder = prefix::Encoder::new(&length_codes);
-            let mut writer = BitWriter::with_capacity((best.0 / 8) as usize);
-            for v in values {
-                let length = bit_length(*v);
-                encoder.put(&mut writer, symbol_of[length]);
-                if length > 1 {
-                    writer.put(*v, length as u32 - 1);
-                }
-            }
-            out.extend_from_slice(&writer.finish());
-        }
-        DICTIONARY => {
-            let (distinct, codes) = dictionary.expect("chosen only when built");
-            put_varint(out, distinct.len() as u64);
-            let mut previous = 0;
-            for v in &distinct {
-                put_varint(out, v - previous);
-                previous = *v;
-            }
-            put_nibbles(out, &codes);
-            let encoder = prefix::Encoder::new(&codes);
-            let mut writer = BitWriter::with_capacity((best.0 / 8) as usize);
-            for v in values {
-                let symbol = distinct.binary_search(v).expect("every value is listed");
-                encoder.put(&mut writer, symbol);
-            }
-            out.extend_from_slice(&writer.finish());
-        }
-        _ => put_packed(out, values, width),
-    }
-}
-
-fn get_values(cursor: &mut Cursor<'_>, n: usize) -> Result<Vec<u64>, TapeError> {
-    let mode = cursor.byte()?;
-    let bad = || TapeError::corrupt(CorruptKind::ColumnMode);
-    match mode {
-        PACKED => get_packed(cursor, n),
-        LENGTHS => {
-            let used = usize::from(cursor.byte()?);
-            let lengths: Vec<u32> = cursor.take(used)?.iter().map(|l| u32::from(*l)).collect();
-            if lengths.iter().any(|l| *l > 64) {
-                return Err(bad());
-            }
-            let decoder = prefix::Decoder::new(&get_nibbles(cursor, used)?)?;
-            let mut reader = BitReader::new(cursor.rest());
-            let mut values = Vec::with_capacity(n);
-            for _ in 0..n {
-                let length = lengths[decoder.get(&mut reader)?];
-                values.push(if length > 1 {
-                    (1 << (length - 1)) | reader.bits(length - 1)?
-                } else {
-                    u64::from(length)
-                });
-            }
-            Ok(values)
-        }
-        DICTIONARY => {
-            let count = usize::try_from(cursor.varint()?).map_err(|_| bad())?;
-            if count == 0 || count > DICTIONARY_MAX {
-                return Err(bad());
-            }
-            let mut distinct = Vec::with_capacity(count);
-            let mut previous = 0u64;
-            for _ in 0..count {
-                previous = previous.wrapping_add(cursor.varint()?);
-                distinct.push(previous);
-            }
-            let decoder = prefix::Decoder::new(&get_nibbles(cursor, count)?)?;
-            let mut reader = BitReader::new(cursor.rest());
-            let mut values = Vec::with_capacity(n);
-            for _ in 0..n {
-                values.push(distinct[decoder.get(&mut reader)?]);
-            }
-            Ok(values)
-        }
-        _ => Err(bad()),
-    }
-}
-
-/// Bit-packs `values` at `width` bits, with the values that do not fit as exceptions.
-fn put_packed(out: &mut Vec<u8>, values: &[u64], width: usize) {
-    let mask = if width == 64 {
-        u64::MAX
-    } else {
-        (1u64 << width) - 1
-    };
-    out.push(width as u8);
-    let exceptions: Vec<usize> = (0..values.len()).filter(|i| values[*i] > mask).collect();
-    put_varint(out, exceptions.len() as u64);
-    let mut writer = BitWriter::with_capacity((values.len() * width).div_ceil(8));
-    for v in values {
-        writer.put(v & mask, width as u32);
-    }
-    out.extend_from_slice(&writer.finish());
-    let mut previous = 0;
-    for i in exceptions {
-        put_varint(out, (i - previous) as u64);
-        put_varint(out, values[i] >> width);
-        previous = i;
-    }
-}
-
-fn get_packed(cursor: &mut Cursor<'_>, n: usize) -> Result<Vec<u64>, TapeError> {
-    let width = u32::from(cursor.byte()?);
-    if width > 64 {
-        return Err(TapeError::corrupt(CorruptKind::ColumnMode));
-    }
-    let exceptions =
-        usize::try_from(cursor.varint()?).map_err(|_| TapeError::corrupt(CorruptKind::Count))?;
-    if exceptions > n {
-        return Err(TapeError::corrupt(CorruptKind::Count));
-    }
-    let packed = cursor.take((n * width as usize).div_ceil(8))?;
-    let mut reader = BitReader::new(packed);
-    let mut values = Vec::with_capacity(n);
-    for _ in 0..n {
-        values.push(reader.bits(width)?);
-    }
-    let mut index = 0usize;
-    for k in 0..exceptions {
-        let gap = usize::try_from(cursor.varint()?)
-            .map_err(|_| TapeError::corrupt(CorruptKind::Range))?;
-        index = if k == 0 {
-            gap
-        } else {
-            index
-                .checked_add(gap)
-                .ok_or_else(|| TapeError::corrupt(CorruptKind::Range))?
-        };
-        let high = cursor.varint()?;
-        let slot = values
-            .get_mut(index)
-            .ok_or_else(|| TapeError::corrupt(CorruptKind::Range))?;
-        *slot |= high.checked_shl(width).unwrap_or(0);
-    }
-    Ok(values)
-}
-
-/// How a signed column is made non-negative.
-const SHIFTED: u8 = 0;
-const ZIGZAG: u8 = 1;
-
-/// Writes signed values over their common step: shifted by their minimum when they share a sign
-/// (times, one-way moves), zigzagged when they do not (price changes).
-fn put_signed(out: &mut Vec<u8>, values: &[i64]) {
-    let step = values
-        .iter()
-        .fold(0, |g, d| gcd(g, d.unsigned_abs()))
-        .max(1);
-    // Exact: every value is a multiple of `step` (step 2^63 divides only 0 and i64::MIN).
-    let scaled: Vec<i64> = values
-        .iter()
-        .map(|d| {
-            if step == 1 {
-                *d
-            } else {
-                d.wrapping_div(step as i64)
-            }
-        })
-        .collect();
-    put_varint(out, step);
-    let (min, max) = scaled
-        .iter()
-        .fold((0i64, 0i64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-    if min < 0 && max > 0 {
-        out.push(ZIGZAG);
-        let zigzagged: Vec<u64> = scaled.iter().map(|v| zigzag(*v)).collect();
-        put_values(out, &zigzagged);
-    } else {
-        let base = scaled.iter().copied().min().unwrap_or(0);
-        out.push(SHIFTED);
-        put_varint(out, zigzag(base));
-        let shifted: Vec<u64> = scaled
-            .iter()
-            .map(|s| (i128::from(*s) - i128::from(base)) as u64)
-            .collect();
-        put_values(out, &shifted);
-    }
-}
-
-fn get_signed(cursor: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>, TapeError> {
-    let step = cursor.varint()? as i64;
-    match cursor.byte()? {
-        ZIGZAG => Ok(get_values(cursor, n)?
-            .into_iter()
-            .map(|v| unzigzag(v).wrapping_mul(step))
-            .collect()),
-        SHIFTED => {
-            let base = cursor.signed()?;
-            Ok(get_values(cursor, n)?
-                .into_iter()
-                .map(|v| base.wrapping_add(v as i64).wrapping_mul(step))
-                .collect())
-        }
-        _ => Err(TapeError::corrupt(CorruptKind::ColumnMode)),
-    }
-}
-
-/// Writes a signed sequence as its first value and the changes after it.
-fn put_delta(out: &mut Vec<u8>, values: &[i64]) {
-    let Some((&first, _)) = values.split_first() else {
-        return;
-    };
-    put_varint(out, zigzag(first));
-    let deltas: Vec<i64> = values.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
-    if !deltas.is_empty() {
-        put_signed(out, &deltas);
-    }
-}
-
-fn get_delta(bytes: &[u8], n: usize) -> Result<Vec<i64>, TapeError> {
-    let mut cursor = Cursor::new(bytes);
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let mut current = cursor.signed()?;
-    let mut values = Vec::with_capacity(n);
-    values.push(current);
-    if n > 1 {
-        for delta in get_signed(&mut cursor, n - 1)? {
-            current = current.wrapping_add(delta);
-            values.push(current);
-        }
-    }
-    Ok(values)
-}
-
-/// Writes an unsigned sequence as values over their common step, shifted by their minimum.
-fn put_unsigned(out: &mut Vec<u8>, values: &[u64]) {
-    if values.is_empty() {
-        return;
-    }
-    let base = values.iter().copied().min().unwrap_or(0);
-    let step = values.iter().fold(0, |g, v| gcd(g, v - base)).max(1);
-    put_varint(out, base);
-    put_varint(out, step);
-    let scaled: Vec<u64> = values.iter().map(|v| (v - base) / step).collect();
-    put_values(out, &scaled);
-}
-
-fn get_unsigned(bytes: &[u8], n: usize) -> Result<Vec<u64>, TapeError> {
-    let mut cursor = Cursor::new(bytes);
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let base = cursor.varint()?;
-    let step = cursor.varint()?;
-    Ok(get_values(&mut cursor, n)?
-        .into_iter()
-        .map(|v| base.wrapping_add(v.wrapping_mul(step)))
-        .collect())
-}
-
-fn get_signed_column(bytes: &[u8], n: usize) -> Result<Vec<i64>, TapeError> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    get_signed(&mut Cursor::new(bytes), n)
-}
-
-fn signed_column(values: &[i64]) -> Vec<u8> {
-    let mut out = Vec::new();
-    if !values.is_empty() {
-        put_signed(&mut out, values);
-    }
-    out
-}
-
-fn delta_column(values: impl Iterator<Item = i64>) -> Vec<u8> {
-    let mut out = Vec::new();
-    put_delta(&mut out, &values.collect::<Vec<_>>());
-    out
-}
-
-fn unsigned_column(values: impl Iterator<Item = u64>) -> Vec<u8> {
-    let mut out = Vec::new();
-    put_unsigned(&mut out, &values.collect::<Vec<_>>());
-    out
-}
-
-/// Assembles columns into a chunk payload.
-fn finish(n: usize, columns: &[Vec<u8>]) -> Vec<u8> {
-    let mut raw = Vec::with_capacity(columns.iter().map(Vec::len).sum::<usize>() + 16);
-    put_varint(&mut raw, n as u64);
-    put_varint(&mut raw, columns.len() as u64);
-    for column in columns {
-        put_varint(&mut raw, column.len() as u64);
-    }
-    for column in columns {
-        raw.extend_from_slice(column);
-    }
-    raw
-}
-
-/// Splits a chunk payload into its columns.
-fn open(payload: &[u8], expected_columns: usize) -> Result<(usize, Vec<&[u8]>), TapeError> {
-    let mut cursor = Cursor::new(payload);
-    let n =
-        usize::try_from(cursor.varint()?).map_err(|_| TapeError::corrupt(CorruptKind::Count))?;
-    if n > MAX_CHUNK_RECORDS {
-        return Err(TapeError::corrupt(CorruptKind::Count));
-    }
-    let k = cursor.varint()?;
-    if k != expected_columns as u64 {
-        return Err(TapeError::corrupt(CorruptKind::ColumnCount));
-    }
-    let lengths: Vec<usize> = (0..k)
-        .map(|_| cursor.varint().map(|l| l as usize))
-        .collect::<Result<_, _>>()?;
-    let columns = lengths
-        .into_iter()
-        .map(|len| cursor.take(len))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((n, columns))
-}
-
 fn narrow<T: TryFrom<u64>>(v: u64) -> Result<T, TapeError> {
     T::try_from(v).map_err(|_| TapeError::corrupt(CorruptKind::Range))
 }
 
-/// Which quote fields changed since the previous quote of the chunk.
+/// A chunk being written: the head and the columns so far.
+struct Writer<'e, 'b> {
+    n: usize,
+    head: Vec<u8>,
+    columns: Vec<Vec<u8>>,
+    encoding: &'e mut Encoding<'b>,
+}
+
+impl<'e, 'b> Writer<'e, 'b> {
+    fn new(n: usize, encoding: &'e mut Encoding<'b>) -> Self {
+        Writer {
+            n,
+            head: Vec::new(),
+            columns: Vec::new(),
+            encoding,
+        }
+    }
+
+    fn head(&mut self, v: u64) {
+        put_varint(&mut self.head, v);
+    }
+
+    fn head_price(&mut self, v: i64) {
+        put_decimal(&mut self.head, v);
+    }
+
+    fn column(&mut self, values: &[u64], sign: Sign) {
+        let mut out = Vec::new();
+        let index = self.columns.len();
+        if !values.is_empty() {
+            put_column(&mut out, values, sign, index, self.encoding);
+        }
+        self.columns.push(out);
+    }
+
+    /// The changes between consecutive values, as a signed column (for records 1..n).
+    fn changes(&mut self, values: impl Iterator<Item = i64>) {
+        let mut previous = None;
+        let deltas: Vec<u64> = values
+            .filter_map(|v| {
+                let delta = previous.map(|p: i64| v.wrapping_sub(p) as u64);
+                previous = Some(v);
+                delta
+            })
+            .collect();
+        self.column(&deltas, Sign::Signed);
+    }
+
+    fn finish(self) -> Vec<u8> {
+        let body: usize = self.head.len() + self.columns.iter().map(Vec::len).sum::<usize>();
+        let mut raw = Vec::with_capacity(body + 4 * (self.columns.len() + 3));
+        put_varint(&mut raw, self.n as u64);
+        put_varint(&mut raw, self.columns.len() as u64);
+        put_varint(&mut raw, self.head.len() as u64);
+        for column in &self.columns {
+            put_varint(&mut raw, column.len() as u64);
+        }
+        raw.extend_from_slice(&self.head);
+        for column in &self.columns {
+            raw.extend_from_slice(column);
+        }
+        raw
+    }
+}
+
+/// A chunk being read.
+struct Reader<'p, 't> {
+    n: usize,
+    head: Cursor<'p>,
+    columns: Vec<&'p [u8]>,
+    tables: &'t mut dyn Tables,
+}
+
+impl<'p, 't> Reader<'p, 't> {
+    fn open(
+        payload: &'p [u8],
+        expected_columns: usize,
+        tables: &'t mut dyn Tables,
+    ) -> Result<Self, TapeError> {
+        let mut cursor = Cursor::new(payload);
+        let n = usize::try_from(cursor.varint()?)
+            .ok()
+            .filter(|n| (1..=MAX_CHUNK_RECORDS).contains(n))
+            .ok_or_else(|| TapeError::corrupt(CorruptKind::Count))?;
+        if cursor.varint()? != expected_columns as u64 {
+            return Err(TapeError::corrupt(CorruptKind::ColumnCount));
+        }
+        let lengths: Vec<usize> = (0..=expected_columns)
+            .map(|_| cursor.varint().map(|l| l as usize))
+            .collect::<Result<_, _>>()?;
+        let head = Cursor::new(cursor.take(lengths[0])?);
+        let columns = lengths[1..]
+            .iter()
+            .map(|len| cursor.take(*len))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Reader {
+            n,
+            head,
+            columns,
+            tables,
+        })
+    }
+
+    fn head(&mut self) -> Result<u64, TapeError> {
+        self.head.varint()
+    }
+
+    fn head_price(&mut self) -> Result<i64, TapeError> {
+        self.head.decimal()
+    }
+
+    fn column(&mut self, index: usize, count: usize, sign: Sign) -> Result<Vec<u64>, TapeError> {
+        get_column(self.columns[index], count, sign, index, self.tables)
+    }
+
+    /// Values from a first value and a column of the changes after it.
+    fn running(&mut self, index: usize, first: u64) -> Result<Vec<u64>, TapeError> {
+        let mut values = self.column(index, self.n - 1, Sign::Signed)?;
+        values.insert(0, first);
+        let mut current = 0u64;
+        for v in &mut values {
+            current = current.wrapping_add(*v);
+            *v = current;
+        }
+        Ok(values)
+    }
+
+    fn times(&mut self, index: usize, first: Timestamp) -> Result<Vec<Timestamp>, TapeError> {
+        Ok(self
+            .running(index, first.as_nanos() as u64)?
+            .into_iter()
+            .map(|t| Timestamp::from_nanos(t as i64))
+            .collect())
+    }
+}
+
+/// The bytes of value column `column` of a chunk, whatever its record type.
+pub fn column_bytes(payload: &[u8], column: usize) -> Result<&[u8], TapeError> {
+    let mut cursor = Cursor::new(payload);
+    cursor.varint()?;
+    let k = cursor.varint()?;
+    if column as u64 >= k {
+        return Err(TapeError::corrupt(CorruptKind::ColumnCount));
+    }
+    let mut skip = cursor.varint()?;
+    let mut len = 0;
+    for i in 0..k {
+        let here = cursor.varint()?;
+        if (i as usize) < column {
+            skip = skip.saturating_add(here);
+        } else if i as usize == column {
+            len = here;
+        }
+    }
+    let skip = usize::try_from(skip).map_err(|_| TapeError::corrupt(CorruptKind::Truncated))?;
+    let len = usize::try_from(len).map_err(|_| TapeError::corrupt(CorruptKind::Truncated))?;
+    cursor.take(skip)?;
+    cursor.take(len)
+}
+
+/// Which quote fields changed since the previous quote, one bit each.
 mod changed {
-    pub const BID: u64 = 1;
-    pub const SPREAD: u64 = 2;
-    pub const BID_SIZE: u64 = 4;
-    pub const ASK_SIZE: u64 = 8;
-    pub const BID_EXCHANGE: u64 = 16;
-    pub const ASK_EXCHANGE: u64 = 32;
     pub const ALL: u64 = 63;
 }
 
-pub fn encode_quotes(quotes: &[Quote]) -> Vec<u8> {
+pub fn encode_quotes(quotes: &[Quote], encoding: &mut Encoding<'_>) -> Vec<u8> {
+    let mut w = Writer::new(quotes.len(), encoding);
+    let Some(first) = quotes.first() else {
+        return w.finish();
+    };
+    let spread = |q: &Quote| q.ask.wrapping_sub(q.bid);
+    w.head_price(first.bid);
+    w.head_price(spread(first));
+    w.head(u64::from(first.bid_size));
+    w.head(u64::from(first.ask_size));
+    w.head(u64::from(first.bid_exchange));
+    w.head(u64::from(first.ask_exchange));
     let mut masks = Vec::with_capacity(quotes.len());
-    let (mut bids, mut spreads) = (Vec::new(), Vec::new());
-    let (mut bid_sizes, mut ask_sizes, mut bid_exchanges, mut ask_exchanges) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    // The quote before the first: all zero, so the first quote's fields count as changed.
-    let mut previous = Quote::default();
-    for q in quotes {
+    let mut fields: [Vec<u64>; 6] = Default::default();
+    for pair in quotes.windows(2) {
+        let (before, q) = (&pair[0], &pair[1]);
+        let changes = [
+            (q.bid != before.bid).then(|| q.bid.wrapping_sub(before.bid) as u64),
+            (spread(q) != spread(before)).then(|| spread(q).wrapping_sub(spread(before)) as u64),
+            (q.bid_size != before.bid_size).then_some(u64::from(q.bid_size)),
+            (q.ask_size != before.ask_size).then_some(u64::from(q.ask_size)),
+            (q.bid_exchange != before.bid_exchange).then_some(u64::from(q.bid_exchange)),
+            (q.ask_exchange != before.ask_exchange).then_some(u64::from(q.ask_exchange)),
+        ];
         let mut mask = 0;
-        if q.bid != previous.bid {
-            mask |= changed::BID;
-            bids.push(q.bid.wrapping_sub(previous.bid));
-        }
-        // The spread moves far less than either side.
-        let (spread, previous_spread) = (
-            q.ask.wrapping_sub(q.bid),
-            previous.ask.wrapping_sub(previous.bid),
-        );
-        if spread != previous_spread {
-            mask |= changed::SPREAD;
-            spreads.push(spread.wrapping_sub(previous_spread));
-        }
-        if q.bid_size != previous.bid_size {
-            mask |= changed::BID_SIZE;
-            bid_sizes.push(u64::from(q.bid_size));
-        }
-        if q.ask_size != previous.ask_size {
-            mask |= changed::ASK_SIZE;
-            ask_sizes.push(u64::from(q.ask_size));
-        }
-        if q.bid_exchange != previous.bid_exchange {
-            mask |= changed::BID_EXCHANGE;
-            bid_exchanges.push(u64::from(q.bid_exchange));
-        }
-        if q.ask_exchange != previous.ask_exchange {
-            mask |= changed::ASK_EXCHANGE;
-            ask_exchanges.push(u64::from(q.ask_exchange));
+        for (bit, change) in changes.into_iter().enumerate() {
+            if let Some(value) = change {
+                mask |= 1 << bit;
+                fields[bit].push(value);
+            }
         }
         masks.push(mask);
-        previous = *q;
     }
-    let columns = [
-        delta_column(quotes.iter().map(|q| q.ts.as_nanos())),
-        unsigned_column(masks.into_iter()),
-        signed_column(&bids),
-        signed_column(&spreads),
-        unsigned_column(bid_sizes.into_iter()),
-        unsigned_column(ask_sizes.into_iter()),
-        unsigned_column(bid_exchanges.into_iter()),
-        unsigned_column(ask_exchanges.into_iter()),
-    ];
-    finish(quotes.len(), &columns)
+    w.changes(quotes.iter().map(|q| q.ts.as_nanos()));
+    w.column(&masks, Sign::Unsigned);
+    for (bit, values) in fields.iter().enumerate() {
+        let sign = if bit < 2 {
+            Sign::Signed
+        } else {
+            Sign::Unsigned
+        };
+        w.column(values, sign);
+    }
+    w.finish()
 }
 
-pub fn decode_quotes(payload: &[u8]) -> Result<Vec<Quote>, TapeError> {
-    let (n, cols) = open(payload, 8)?;
-    let ts = get_delta(cols[0], n)?;
-    let masks = get_unsigned(cols[1], n)?;
+pub fn decode_quotes(
+    payload: &[u8],
+    first_ts: Timestamp,
+    tables: &mut dyn Tables,
+) -> Result<Vec<Quote>, TapeError> {
+    let mut r = Reader::open(payload, 8, tables)?;
+    let bid = r.head_price()?;
+    let spread = r.head_price()?;
+    let first = Quote {
+        ts: first_ts,
+        bid,
+        ask: bid.wrapping_add(spread),
+        bid_size: narrow(r.head()?)?,
+        ask_size: narrow(r.head()?)?,
+        bid_exchange: narrow(r.head()?)?,
+        ask_exchange: narrow(r.head()?)?,
+    };
+    let times = r.times(0, first_ts)?;
+    let masks = r.column(1, r.n - 1, Sign::Unsigned)?;
     let mut counts = [0usize; 6];
     for mask in &masks {
         if *mask > changed::ALL {
@@ -621,58 +378,124 @@ pub fn decode_quotes(payload: &[u8]) -> Result<Vec<Quote>, TapeError> {
             *count += (mask >> bit & 1) as usize;
         }
     }
-    // Each field's new values, with one spare slot so the loop below can read ahead of a field
-    // that did not change without a branch per field.
-    let padded = |mut values: Vec<u64>| {
-        values.push(0);
-        values
-    };
-    let signed = |values: Vec<i64>| padded(values.into_iter().map(|v| v as u64).collect());
-    let fields = [
-        signed(get_signed_column(cols[2], counts[0])?),
-        signed(get_signed_column(cols[3], counts[1])?),
-        padded(get_unsigned(cols[4], counts[2])?),
-        padded(get_unsigned(cols[5], counts[3])?),
-        padded(get_unsigned(cols[6], counts[4])?),
-        padded(get_unsigned(cols[7], counts[5])?),
+    let limits = [
+        u64::MAX,
+        u64::MAX,
+        u64::from(u32::MAX),
+        u64::from(u32::MAX),
+        u64::from(u16::MAX),
+        u64::from(u16::MAX),
     ];
-    let fits = |values: &[u64], max: u64| values.iter().all(|v| *v <= max);
-    if !fits(&fields[2], u64::from(u32::MAX))
-        || !fits(&fields[3], u64::from(u32::MAX))
-        || !fits(&fields[4], u64::from(u16::MAX))
-        || !fits(&fields[5], u64::from(u16::MAX))
-    {
-        return Err(TapeError::corrupt(CorruptKind::Range));
-    }
-    let mut next = [0usize; 6];
-    // Current bid, spread, sizes and venues.
-    let mut state = [0u64; 6];
-    let mut quotes = Vec::with_capacity(n);
-    for (ts, mask) in ts.into_iter().zip(masks) {
-        for field in 0..6 {
-            let changed = (mask >> field) & 1;
-            let select = 0u64.wrapping_sub(changed);
-            let value = fields[field][next[field]];
-            state[field] = if field < 2 {
-                // Changes add up.
-                state[field].wrapping_add(value & select)
-            } else {
-                (value & select) | (state[field] & !select)
-            };
-            next[field] += changed as usize;
+    let mut fields: [Vec<u64>; 6] = Default::default();
+    for (bit, values) in fields.iter_mut().enumerate() {
+        let sign = if bit < 2 {
+            Sign::Signed
+        } else {
+            Sign::Unsigned
+        };
+        *values = r.column(2 + bit, counts[bit], sign)?;
+        if values.iter().any(|v| *v > limits[bit]) {
+            return Err(TapeError::corrupt(CorruptKind::Range));
         }
-        let bid = state[0] as i64;
-        quotes.push(Quote {
-            ts: Timestamp::from_nanos(ts),
-            bid,
-            ask: bid.wrapping_add(state[1] as i64),
-            bid_size: state[2] as u32,
-            ask_size: state[3] as u32,
-            bid_exchange: state[4] as u16,
-            ask_exchange: state[5] as u16,
-        });
+        // A spare slot, so that `apply_changes` may read ahead of an unchanged field.
+        values.push(0);
     }
+    let mut quotes: Vec<Quote> = times.into_iter().map(|ts| Quote { ts, ..first }).collect();
+    let later = &mut quotes[1..];
+    // One pass per field keeps each pass's state in registers.
+    let [
+        bids,
+        spreads,
+        bid_sizes,
+        ask_sizes,
+        bid_exchanges,
+        ask_exchanges,
+    ] = &fields;
+    let add = Running::Add;
+    let replace = Running::Replace;
+    apply_changes(later, &masks, 0, bids, first.bid as u64, add, |q, v| {
+        q.bid = v as i64
+    });
+    apply_changes(later, &masks, 1, spreads, spread as u64, add, |q, v| {
+        q.ask = q.bid.wrapping_add(v as i64)
+    });
+    let sizes = [bid_sizes, ask_sizes];
+    let initial = [first.bid_size, first.ask_size];
+    apply_changes(
+        later,
+        &masks,
+        2,
+        sizes[0],
+        u64::from(initial[0]),
+        replace,
+        |q, v| q.bid_size = v as u32,
+    );
+    apply_changes(
+        later,
+        &masks,
+        3,
+        sizes[1],
+        u64::from(initial[1]),
+        replace,
+        |q, v| q.ask_size = v as u32,
+    );
+    let venues = [first.bid_exchange, first.ask_exchange];
+    apply_changes(
+        later,
+        &masks,
+        4,
+        bid_exchanges,
+        u64::from(venues[0]),
+        replace,
+        |q, v| q.bid_exchange = v as u16,
+    );
+    apply_changes(
+        later,
+        &masks,
+        5,
+        ask_exchanges,
+        u64::from(venues[1]),
+        replace,
+        |q, v| q.ask_exchange = v as u16,
+    );
     Ok(quotes)
+}
+
+/// How a field's new values combine with its running value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Running {
+    /// Changes add up (prices).
+    Add,
+    /// A new value replaces the old one (sizes, venues).
+    Replace,
+}
+
+/// Sets one field of every quote from its changes: where bit `bit` of a quote's mask is set, the
+/// next of `values` is added to or replaces the running value, which starts at `initial`.
+/// Branch-free, since whether a field changed is as good as random.
+#[inline(always)]
+fn apply_changes(
+    quotes: &mut [Quote],
+    masks: &[u64],
+    bit: u32,
+    values: &[u64],
+    initial: u64,
+    running: Running,
+    mut set: impl FnMut(&mut Quote, u64),
+) {
+    let last = values.len() - 1;
+    let (mut next, mut current) = (0usize, initial);
+    for (quote, mask) in quotes.iter_mut().zip(masks) {
+        let changed = (mask >> bit) & 1;
+        let select = 0u64.wrapping_sub(changed);
+        let value = values[next.min(last)];
+        current = match running {
+            Running::Add => current.wrapping_add(value & select),
+            Running::Replace => (value & select) | (current & !select),
+        };
+        next += changed as usize;
+        set(quote, current);
+    }
 }
 
 fn pack_conditions(c: [u16; 4]) -> u64 {
@@ -689,98 +512,150 @@ fn unpack_conditions(v: u64) -> [u16; 4] {
     ]
 }
 
-pub fn encode_trades(trades: &[Trade]) -> Vec<u8> {
-    let columns = [
-        delta_column(trades.iter().map(|t| t.ts.as_nanos())),
-        delta_column(trades.iter().map(|t| t.price)),
-        unsigned_column(trades.iter().map(|t| t.size)),
-        unsigned_column(trades.iter().map(|t| u64::from(t.exchange))),
-        unsigned_column(trades.iter().map(|t| pack_conditions(t.conditions))),
-        delta_column(trades.iter().map(|t| t.sequence as i64)),
-    ];
-    finish(trades.len(), &columns)
+pub fn encode_trades(trades: &[Trade], encoding: &mut Encoding<'_>) -> Vec<u8> {
+    let mut w = Writer::new(trades.len(), encoding);
+    let Some(first) = trades.first() else {
+        return w.finish();
+    };
+    w.head_price(first.price);
+    w.head(first.sequence);
+    w.changes(trades.iter().map(|t| t.ts.as_nanos()));
+    w.changes(trades.iter().map(|t| t.price));
+    w.column(
+        &trades.iter().map(|t| t.size).collect::<Vec<_>>(),
+        Sign::Unsigned,
+    );
+    w.column(
+        &trades
+            .iter()
+            .map(|t| u64::from(t.exchange))
+            .collect::<Vec<_>>(),
+        Sign::Unsigned,
+    );
+    w.column(
+        &trades
+            .iter()
+            .map(|t| pack_conditions(t.conditions))
+            .collect::<Vec<_>>(),
+        Sign::Unsigned,
+    );
+    w.changes(trades.iter().map(|t| t.sequence as i64));
+    w.finish()
 }
 
-pub fn decode_trades(payload: &[u8]) -> Result<Vec<Trade>, TapeError> {
-    let (n, cols) = open(payload, 6)?;
-    let ts = get_delta(cols[0], n)?;
-    let price = get_delta(cols[1], n)?;
-    let size = get_unsigned(cols[2], n)?;
-    let exchange = get_unsigned(cols[3], n)?;
-    let conditions = get_unsigned(cols[4], n)?;
-    let sequence = get_delta(cols[5], n)?;
-    (0..n)
+pub fn decode_trades(
+    payload: &[u8],
+    first_ts: Timestamp,
+    tables: &mut dyn Tables,
+) -> Result<Vec<Trade>, TapeError> {
+    let mut r = Reader::open(payload, 6, tables)?;
+    let (price, sequence) = (r.head_price()?, r.head()?);
+    let times = r.times(0, first_ts)?;
+    let prices = r.running(1, price as u64)?;
+    let sizes = r.column(2, r.n, Sign::Unsigned)?;
+    let exchanges = r.column(3, r.n, Sign::Unsigned)?;
+    let conditions = r.column(4, r.n, Sign::Unsigned)?;
+    let sequences = r.running(5, sequence)?;
+    (0..r.n)
         .map(|i| {
             Ok(Trade {
-                ts: Timestamp::from_nanos(ts[i]),
-                price: price[i],
-                size: size[i],
-                exchange: narrow(exchange[i])?,
+                ts: times[i],
+                price: prices[i] as i64,
+                size: sizes[i],
+                exchange: narrow(exchanges[i])?,
                 conditions: unpack_conditions(conditions[i]),
-                sequence: sequence[i] as u64,
+                sequence: sequences[i],
             })
         })
         .collect()
 }
 
-pub fn encode_bars(bars: &[Bar]) -> Vec<u8> {
-    let columns = [
-        delta_column(bars.iter().map(|b| b.start.as_nanos())),
-        delta_column(bars.iter().map(|b| b.open)),
-        delta_column(bars.iter().map(|b| b.high.wrapping_sub(b.open))),
-        delta_column(bars.iter().map(|b| b.open.wrapping_sub(b.low))),
-        delta_column(bars.iter().map(|b| b.close.wrapping_sub(b.open))),
-        unsigned_column(bars.iter().map(|b| b.volume)),
-        delta_column(bars.iter().map(|b| b.vwap.wrapping_sub(b.open))),
-        unsigned_column(bars.iter().map(|b| u64::from(b.transactions))),
-    ];
-    finish(bars.len(), &columns)
+pub fn encode_bars(bars: &[Bar], encoding: &mut Encoding<'_>) -> Vec<u8> {
+    let mut w = Writer::new(bars.len(), encoding);
+    let Some(first) = bars.first() else {
+        return w.finish();
+    };
+    let offsets = |f: fn(&Bar) -> i64| -> Vec<u64> { bars.iter().map(|b| f(b) as u64).collect() };
+    w.head_price(first.open);
+    w.changes(bars.iter().map(|b| b.start.as_nanos()));
+    w.changes(bars.iter().map(|b| b.open));
+    w.column(&offsets(|b| b.high.wrapping_sub(b.open)), Sign::Signed);
+    w.column(&offsets(|b| b.open.wrapping_sub(b.low)), Sign::Signed);
+    w.column(&offsets(|b| b.close.wrapping_sub(b.open)), Sign::Signed);
+    w.column(
+        &bars.iter().map(|b| b.volume).collect::<Vec<_>>(),
+        Sign::Unsigned,
+    );
+    w.column(&offsets(|b| b.vwap.wrapping_sub(b.open)), Sign::Signed);
+    w.column(
+        &bars
+            .iter()
+            .map(|b| u64::from(b.transactions))
+            .collect::<Vec<_>>(),
+        Sign::Unsigned,
+    );
+    w.finish()
 }
 
-pub fn decode_bars(payload: &[u8]) -> Result<Vec<Bar>, TapeError> {
-    let (n, cols) = open(payload, 8)?;
-    let start = get_delta(cols[0], n)?;
-    let open_px = get_delta(cols[1], n)?;
-    let high = get_delta(cols[2], n)?;
-    let low = get_delta(cols[3], n)?;
-    let close = get_delta(cols[4], n)?;
-    let volume = get_unsigned(cols[5], n)?;
-    let vwap = get_delta(cols[6], n)?;
-    let transactions = get_unsigned(cols[7], n)?;
+pub fn decode_bars(
+    payload: &[u8],
+    first_start: Timestamp,
+    tables: &mut dyn Tables,
+) -> Result<Vec<Bar>, TapeError> {
+    let mut r = Reader::open(payload, 8, tables)?;
+    let open = r.head_price()?;
+    let starts = r.times(0, first_start)?;
+    let opens = r.running(1, open as u64)?;
+    let n = r.n;
+    let high = r.column(2, n, Sign::Signed)?;
+    let low = r.column(3, n, Sign::Signed)?;
+    let close = r.column(4, n, Sign::Signed)?;
+    let volume = r.column(5, n, Sign::Unsigned)?;
+    let vwap = r.column(6, n, Sign::Signed)?;
+    let transactions = r.column(7, n, Sign::Unsigned)?;
     (0..n)
         .map(|i| {
+            let open = opens[i] as i64;
             Ok(Bar {
-                start: Timestamp::from_nanos(start[i]),
-                open: open_px[i],
-                high: open_px[i].wrapping_add(high[i]),
-                low: open_px[i].wrapping_sub(low[i]),
-                close: open_px[i].wrapping_add(close[i]),
+                start: starts[i],
+                open,
+                high: open.wrapping_add(high[i] as i64),
+                low: open.wrapping_sub(low[i] as i64),
+                close: open.wrapping_add(close[i] as i64),
                 volume: volume[i],
-                vwap: open_px[i].wrapping_add(vwap[i]),
+                vwap: open.wrapping_add(vwap[i] as i64),
                 transactions: narrow(transactions[i])?,
             })
         })
         .collect()
 }
 
-pub fn encode_values(values: &[IndexValue]) -> Vec<u8> {
-    let columns = [
-        delta_column(values.iter().map(|v| v.ts.as_nanos())),
-        delta_column(values.iter().map(|v| v.value)),
-    ];
-    finish(values.len(), &columns)
+pub fn encode_values(values: &[IndexValue], encoding: &mut Encoding<'_>) -> Vec<u8> {
+    let mut w = Writer::new(values.len(), encoding);
+    let Some(first) = values.first() else {
+        return w.finish();
+    };
+    w.head_price(first.value);
+    w.changes(values.iter().map(|v| v.ts.as_nanos()));
+    w.changes(values.iter().map(|v| v.value));
+    w.finish()
 }
 
-pub fn decode_values(payload: &[u8]) -> Result<Vec<IndexValue>, TapeError> {
-    let (n, cols) = open(payload, 2)?;
-    let ts = get_delta(cols[0], n)?;
-    let value = get_delta(cols[1], n)?;
-    Ok(ts
+pub fn decode_values(
+    payload: &[u8],
+    first_ts: Timestamp,
+    tables: &mut dyn Tables,
+) -> Result<Vec<IndexValue>, TapeError> {
+    let mut r = Reader::open(payload, 2, tables)?;
+    let value = r.head_price()?;
+    let times = r.times(0, first_ts)?;
+    let values = r.running(1, value as u64)?;
+    Ok(times
         .into_iter()
-        .zip(value)
+        .zip(values)
         .map(|(ts, value)| IndexValue {
-            ts: Timestamp::from_nanos(ts),
-            value,
+            ts,
+            value: value as i64,
         })
         .collect())
 }
@@ -788,7 +663,41 @@ pub fn decode_values(payload: &[u8]) -> Result<Vec<IndexValue>, TapeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::{Books, NoTables};
     use proptest::prelude::*;
+
+    type Decode<R> = fn(&[u8], Timestamp, &mut dyn Tables) -> Result<Vec<R>, TapeError>;
+
+    /// Encodes records as the first chunk of a series (no shared tables) and decodes them.
+    fn round_trip<R: PartialEq + std::fmt::Debug>(
+        records: &[R],
+        ts: impl Fn(&R) -> Timestamp,
+        encode: fn(&[R], &mut Encoding<'_>) -> Vec<u8>,
+        decode: Decode<R>,
+    ) -> usize {
+        let mut books = Books::default();
+        let payload = encode(
+            records,
+            &mut Encoding {
+                chunk: 0,
+                books: &mut books,
+            },
+        );
+        let first = records.first().map_or(Timestamp::from_nanos(0), &ts);
+        if records.is_empty() {
+            assert!(
+                decode(&payload, first, &mut NoTables).is_err(),
+                "no empty chunks"
+            );
+        } else {
+            assert_eq!(decode(&payload, first, &mut NoTables).unwrap(), records);
+        }
+        payload.len()
+    }
+
+    fn quotes(records: &[Quote]) -> usize {
+        round_trip(records, |q| q.ts, encode_quotes, decode_quotes)
+    }
 
     #[test]
     fn varints_and_zigzag_round_trip() {
@@ -800,13 +709,35 @@ mod tests {
         for v in [0i64, -1, 1, i64::MIN, i64::MAX] {
             assert_eq!(unzigzag(zigzag(v)), v);
         }
+        for v in [
+            0i64,
+            5,
+            -5,
+            12_350_000_000,
+            -1_000_000_000,
+            i64::MIN,
+            i64::MAX,
+            9_000_000_000_000_000_000,
+            1 << 62,
+        ] {
+            let mut out = Vec::new();
+            put_decimal(&mut out, v);
+            assert_eq!(Cursor::new(&out).decimal().unwrap(), v, "{v}");
+        }
+        let mut price = Vec::new();
+        put_decimal(&mut price, 12_350_000_000);
+        assert_eq!(price.len(), 3, "$12.35 in nanodollars");
+        assert!(
+            Cursor::new(&[(5 << 5) | 19]).decimal().is_err(),
+            "too many zeros"
+        );
         assert!(Cursor::new(&[0x80, 0x80]).varint().is_err(), "truncated");
         assert!(Cursor::new(&[0xff; 11]).varint().is_err(), "too long");
     }
 
     #[test]
     fn regular_timestamps_cost_nothing_per_record() {
-        let quotes: Vec<Quote> = (0..1000)
+        let flat: Vec<Quote> = (0..1000)
             .map(|i| Quote {
                 ts: Timestamp::from_seconds(1_736_951_400 + i),
                 bid: 2_100_000_000,
@@ -817,80 +748,14 @@ mod tests {
                 ask_exchange: 5,
             })
             .collect();
-        let payload = encode_quotes(&quotes);
-        assert!(
-            payload.len() < 100,
-            "{} bytes for a flat second-by-second series",
-            payload.len()
-        );
-        assert_eq!(decode_quotes(&payload).unwrap(), quotes);
-    }
-
-    #[test]
-    fn garbage_is_reported_not_panicked_on() {
-        assert!(decode_quotes(b"not a chunk at all").is_err());
-        let valid = encode_values(&[IndexValue {
-            ts: Timestamp::from_seconds(1),
-            value: 5,
-        }]);
-        assert!(decode_quotes(&valid).is_err(), "wrong column count");
-        for cut in 0..valid.len() {
-            let _ = decode_values(&valid[..cut]);
-        }
-    }
-
-    fn values_round_trip(values: &[u64]) -> usize {
-        let mut out = Vec::new();
-        put_values(&mut out, values);
-        let mut cursor = Cursor::new(&out);
-        assert_eq!(get_values(&mut cursor, values.len()).unwrap(), values);
-        out.len()
-    }
-
-    #[test]
-    fn each_column_form_round_trips_and_is_chosen_where_it_is_smallest() {
-        // Few distinct values: a dictionary code.
-        let sizes: Vec<u64> = (0..1000).map(|i| [10, 20, 50, 10, 10][i % 5]).collect();
-        let mut out = Vec::new();
-        put_values(&mut out, &sizes);
-        assert_eq!(out[0], DICTIONARY);
-        assert!(values_round_trip(&sizes) < 1000 * 2 / 8 + 20);
-        // Mostly small with a long tail: the lengths code.
-        let tail: Vec<u64> = (0..1000u64)
-            .map(|i| if i % 3 == 0 { i * 1_000_003 } else { i % 3 })
-            .collect();
-        let mut out = Vec::new();
-        put_values(&mut out, &tail);
-        assert_eq!(out[0], LENGTHS);
-        values_round_trip(&tail);
-        // Uniform wide values: packing.
-        let mut x = 12345u64;
-        let uniform: Vec<u64> = (0..1000)
-            .map(|_| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
-                x >> 40
-            })
-            .collect();
-        let mut out = Vec::new();
-        put_values(&mut out, &uniform);
-        assert_eq!(out[0], PACKED);
-        values_round_trip(&uniform);
-        // Edge cases.
-        for values in [
-            vec![],
-            vec![0],
-            vec![u64::MAX],
-            vec![u64::MAX, 0, 1 << 63],
-            vec![7; 10],
-        ] {
-            values_round_trip(&values);
-        }
+        let len = quotes(&flat);
+        assert!(len < 60, "{len} bytes for a flat second-by-second series");
     }
 
     #[test]
     fn unchanged_fields_cost_almost_nothing() {
-        // A quote stream where only the bid moves, by a tick, every second.
-        let quotes: Vec<Quote> = (0..300)
+        // Only the bid and ask move, by a tick, every second.
+        let moving: Vec<Quote> = (0..300)
             .map(|i| Quote {
                 ts: Timestamp::from_seconds(1_736_951_400 + i),
                 bid: 2_100_000_000 + 50_000_000 * (i * 7 % 5 - 2),
@@ -901,9 +766,28 @@ mod tests {
                 ask_exchange: 5,
             })
             .collect();
-        let payload = encode_quotes(&quotes);
-        assert!(payload.len() < 300 * 4 / 8, "{} bytes", payload.len());
-        assert_eq!(decode_quotes(&payload).unwrap(), quotes);
+        let len = quotes(&moving);
+        assert!(len < 300 * 4 / 8, "{len} bytes");
+    }
+
+    #[test]
+    fn garbage_is_reported_not_panicked_on() {
+        let at = Timestamp::from_seconds(1);
+        assert!(decode_quotes(b"not a chunk at all", at, &mut NoTables).is_err());
+        let valid = encode_values(
+            &[IndexValue { ts: at, value: 5 }],
+            &mut Encoding {
+                chunk: 0,
+                books: &mut Books::default(),
+            },
+        );
+        assert!(
+            decode_quotes(&valid, at, &mut NoTables).is_err(),
+            "wrong column count"
+        );
+        for cut in 0..valid.len() {
+            assert!(decode_values(&valid[..cut], at, &mut NoTables).is_err());
+        }
     }
 
     fn arb_quote() -> impl Strategy<Value = Quote> {
@@ -931,8 +815,25 @@ mod tests {
 
     proptest! {
         #[test]
-        fn quotes_round_trip(quotes in proptest::collection::vec(arb_quote(), 0..200)) {
-            prop_assert_eq!(decode_quotes(&encode_quotes(&quotes)).unwrap(), quotes);
+        fn quotes_round_trip(records in proptest::collection::vec(arb_quote(), 0..200)) {
+            quotes(&records);
+        }
+
+        #[test]
+        fn quotes_with_few_changes_round_trip(steps in proptest::collection::vec((0u8..64, -3i64..4, 0u32..4), 1..300)) {
+            let mut q = Quote { ts: Timestamp::from_seconds(1_736_951_400), bid: 1_000_000_000, ask: 1_100_000_000, bid_size: 1, ask_size: 1, bid_exchange: 1, ask_exchange: 1 };
+            let mut records = Vec::new();
+            for (mask, tick, size) in steps {
+                q.ts = Timestamp::from_nanos(q.ts.as_nanos() + 1_000_000_000);
+                if mask & 1 != 0 { q.bid += tick * 50_000_000; }
+                if mask & 2 != 0 { q.ask = q.bid + 50_000_000 * (1 + tick.abs()); }
+                if mask & 4 != 0 { q.bid_size = size; }
+                if mask & 8 != 0 { q.ask_size = size + 1; }
+                if mask & 16 != 0 { q.bid_exchange = size as u16; }
+                if mask & 32 != 0 { q.ask_exchange = size as u16 + 2; }
+                records.push(q);
+            }
+            quotes(&records);
         }
 
         #[test]
@@ -940,7 +841,7 @@ mod tests {
             let trades: Vec<Trade> = raw.into_iter().map(|(ts, price, size, exchange, conditions, sequence)| Trade {
                 ts: Timestamp::from_nanos(ts), price, size, exchange, conditions, sequence,
             }).collect();
-            prop_assert_eq!(decode_trades(&encode_trades(&trades)).unwrap(), trades);
+            round_trip(&trades, |t| t.ts, encode_trades, decode_trades);
         }
 
         #[test]
@@ -948,24 +849,22 @@ mod tests {
             let bars: Vec<Bar> = raw.into_iter().map(|(start, p, volume, transactions)| Bar {
                 start: Timestamp::from_nanos(start), open: p[0], high: p[1], low: p[2], close: p[3], vwap: p[4], volume, transactions,
             }).collect();
-            prop_assert_eq!(decode_bars(&encode_bars(&bars)).unwrap(), bars);
+            round_trip(&bars, |b| b.start, encode_bars, decode_bars);
         }
 
         #[test]
-        fn value_columns_round_trip(values in proptest::collection::vec(prop_oneof![0u64..4, 0u64..1000, any::<u64>()], 0..300)) {
-            values_round_trip(&values);
+        fn values_round_trip(raw in proptest::collection::vec((any::<i64>(), any::<i64>()), 0..100)) {
+            let values: Vec<IndexValue> = raw.into_iter().map(|(ts, value)| IndexValue { ts: Timestamp::from_nanos(ts), value }).collect();
+            round_trip(&values, |v| v.ts, encode_values, decode_values);
         }
 
         #[test]
         fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-            let _ = decode_quotes(&bytes);
-            let _ = decode_trades(&bytes);
-            let _ = decode_bars(&bytes);
-            let _ = decode_values(&bytes);
-            // Also feed raw (uncompressed-looking) payloads through the column readers.
-            let _ = get_delta(&bytes, 50);
-            let _ = get_unsigned(&bytes, 50);
-            let _ = get_signed_column(&bytes, 50);
+            let at = Timestamp::from_seconds(1);
+            let _ = decode_quotes(&bytes, at, &mut NoTables);
+            let _ = decode_trades(&bytes, at, &mut NoTables);
+            let _ = decode_bars(&bytes, at, &mut NoTables);
+            let _ = decode_values(&bytes, at, &mut NoTables);
         }
     }
 }

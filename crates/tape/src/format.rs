@@ -3,17 +3,20 @@
 //! ```text
 //! header   32 bytes   magic "OPTNTAPE", version u16, reserved u16, date u32 (YYYYMMDD),
 //!                     underlying (16 bytes, NUL padded)
-//! chunks   ...        zstd payloads (see `codec`), in the order they were completed
-//! catalog  ...        zstd-compressed catalog: contracts, series, chunk index
+//! chunks   ...        record chunks (see `codec`), in the order they were completed
+//! indexes  ...        one chunk index per series: each chunk's place, checksum, count and times
+//! catalog  ...        zstd-compressed catalog: sources, contracts, and each series with where its
+//!                     chunk index is
 //! footer   32 bytes   catalog offset u64, catalog length u64, catalog crc32, header crc32,
 //!                     magic "EPATNTPO"
 //! ```
 //!
-//! Integers are little-endian. Every chunk carries a CRC-32 of its compressed bytes in the chunk
-//! index, the catalog a CRC-32 in the footer, and the header one in the footer too, so any damaged
-//! byte that matters is reported as damage rather than read as data.
+//! Integers are little-endian. Every chunk carries a CRC-32 in its chunk index, every chunk index
+//! one in the catalog, the catalog one in the footer, and the header one in the footer too, so any
+//! damaged byte that matters is reported as damage rather than read as data. Opening a file reads
+//! only the catalog; a series' chunk index is read the first time the series is queried.
 
-use crate::codec::{Cursor, put_varint};
+use crate::codec::{Cursor, put_decimal, put_varint};
 use crate::error::{CorruptKind, TapeError};
 use crate::records::Bar;
 use jiff::civil::Date;
@@ -22,7 +25,7 @@ use model::symbol::{OptionSymbol, Right, Root, Strike};
 
 pub const MAGIC: &[u8; 8] = b"OPTNTAPE";
 pub const FOOTER_MAGIC: &[u8; 8] = b"EPATNTPO";
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 pub const HEADER_LEN: usize = 32;
 pub const FOOTER_LEN: usize = 32;
 /// Longest underlying symbol a file can name.
@@ -81,7 +84,15 @@ pub struct ChunkEntry {
     pub last_ts: Timestamp,
 }
 
-/// One series: its owner, kind and the run of chunks (in time order) that hold it.
+/// Where a block of bytes is in the file, and its checksum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Block {
+    pub offset: u64,
+    pub len: u32,
+    pub crc: u32,
+}
+
+/// One series: its owner, kind, extent, and where the index of its chunks (in time order) is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeriesEntry {
     pub owner: Owner,
@@ -89,7 +100,90 @@ pub struct SeriesEntry {
     /// Index into the catalog's sources: where the records came from.
     pub source: u32,
     pub count: u64,
-    pub chunks: Vec<ChunkEntry>,
+    pub chunk_count: u32,
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
+    pub index: Block,
+}
+
+/// Writes the chunk index of a series.
+pub fn encode_chunk_index(chunks: &[ChunkEntry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(chunks.len() * 12);
+    let (mut previous_end, mut previous_last) = (0u64, chunks.first().map(|c| c.first_ts));
+    for chunk in chunks {
+        put_varint(&mut out, chunk.offset.wrapping_sub(previous_end));
+        put_varint(&mut out, u64::from(chunk.len));
+        out.extend_from_slice(&chunk.crc.to_le_bytes());
+        put_varint(&mut out, u64::from(chunk.count));
+        // Gaps in time, often whole seconds: `put_decimal` keeps them to a byte or two.
+        let since =
+            previous_last.map_or(0, |p| chunk.first_ts.as_nanos().wrapping_sub(p.as_nanos()));
+        put_decimal(&mut out, since);
+        put_decimal(
+            &mut out,
+            chunk
+                .last_ts
+                .as_nanos()
+                .wrapping_sub(chunk.first_ts.as_nanos()),
+        );
+        previous_end = chunk.offset + u64::from(chunk.len);
+        previous_last = Some(chunk.last_ts);
+    }
+    out
+}
+
+/// Reads and checks the chunk index of `series`: chunks in time order, inside the chunk area
+/// (which ends at `data_end`), adding up to the series' count and extent.
+pub fn decode_chunk_index(
+    bytes: &[u8],
+    series: &SeriesEntry,
+    data_end: u64,
+) -> Result<Vec<ChunkEntry>, TapeError> {
+    let bad = || TapeError::corrupt(CorruptKind::Catalog);
+    let mut c = Cursor::new(bytes);
+    let mut chunks: Vec<ChunkEntry> = Vec::with_capacity(series.chunk_count as usize);
+    let (mut previous_end, mut previous_last) = (0u64, series.first_ts);
+    let mut total = 0u64;
+    for _ in 0..series.chunk_count {
+        let offset = previous_end.wrapping_add(c.varint()?);
+        let len = u32::try_from(c.varint()?).map_err(|_| bad())?;
+        let crc = u32::from_le_bytes(c.take(4)?.try_into().expect("4 bytes"));
+        let count = u32::try_from(c.varint()?).map_err(|_| bad())?;
+        let mut after = |from: Timestamp| -> Result<Timestamp, TapeError> {
+            let gap = c.decimal()?;
+            if gap < 0 {
+                return Err(TapeError::corrupt(CorruptKind::Order));
+            }
+            Ok(Timestamp::from_nanos(
+                from.as_nanos().checked_add(gap).ok_or_else(bad)?,
+            ))
+        };
+        let first_ts = after(previous_last)?;
+        let last_ts = after(first_ts)?;
+        let end = offset.checked_add(u64::from(len)).ok_or_else(bad)?;
+        if offset < HEADER_LEN as u64 || end > data_end || count == 0 {
+            return Err(bad());
+        }
+        total += u64::from(count);
+        previous_end = end;
+        previous_last = last_ts;
+        chunks.push(ChunkEntry {
+            offset,
+            len,
+            crc,
+            count,
+            first_ts,
+            last_ts,
+        });
+    }
+    if !c.is_empty()
+        || total != series.count
+        || chunks.first().map(|c| c.first_ts) != Some(series.first_ts)
+        || chunks.last().map(|c| c.last_ts) != Some(series.last_ts)
+    {
+        return Err(bad());
+    }
+    Ok(chunks)
 }
 
 /// Per-contract facts kept in the catalog.
@@ -293,22 +387,17 @@ impl Catalog {
             out.push(series.kind as u8);
             put_varint(&mut out, u64::from(series.source));
             put_varint(&mut out, series.count);
-            put_varint(&mut out, series.chunks.len() as u64);
-            let mut previous_end = 0u64;
-            for chunk in &series.chunks {
-                put_varint(&mut out, chunk.offset.wrapping_sub(previous_end));
-                put_varint(&mut out, u64::from(chunk.len));
-                out.extend_from_slice(&chunk.crc.to_le_bytes());
-                put_varint(&mut out, u64::from(chunk.count));
-                put_ts(&mut out, chunk.first_ts);
-                put_varint(
-                    &mut out,
-                    (chunk.last_ts.as_nanos() - chunk.first_ts.as_nanos()) as u64,
-                );
-                previous_end = chunk.offset + u64::from(chunk.len);
-            }
+            put_varint(&mut out, u64::from(series.chunk_count));
+            put_ts(&mut out, series.first_ts);
+            put_varint(
+                &mut out,
+                (series.last_ts.as_nanos() - series.first_ts.as_nanos()) as u64,
+            );
+            put_varint(&mut out, series.index.offset);
+            put_varint(&mut out, u64::from(series.index.len));
+            out.extend_from_slice(&series.index.crc.to_le_bytes());
         }
-        zstd::bulk::compress(&out, 19).expect("zstd compression of an in-memory buffer cannot fail")
+        zstd::bulk::compress(&out, 9).expect("zstd compression of an in-memory buffer cannot fail")
     }
 
     /// Decodes and checks a catalog; `data_end` is where chunk data must end (the catalog offset).
@@ -370,55 +459,38 @@ impl Catalog {
                 .filter(|s| (*s as usize) < sources.len())
                 .ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog))?;
             let count = c.varint()?;
-            let chunk_count = c.varint()? as usize;
-            if chunk_count > raw.len() {
-                return Err(TapeError::corrupt(CorruptKind::Count));
-            }
-            let mut chunks = Vec::with_capacity(chunk_count);
-            let mut previous_end = 0u64;
-            let mut total = 0u64;
-            for _ in 0..chunk_count {
-                let offset = previous_end.wrapping_add(c.varint()?);
-                let len = u32::try_from(c.varint()?)
-                    .map_err(|_| TapeError::corrupt(CorruptKind::Range))?;
-                let crc = u32::from_le_bytes(c.take(4)?.try_into().expect("4 bytes"));
-                let n = u32::try_from(c.varint()?)
-                    .map_err(|_| TapeError::corrupt(CorruptKind::Range))?;
-                let first_ts = get_ts(&mut c)?;
-                let last_ts =
-                    Timestamp::from_nanos(first_ts.as_nanos().wrapping_add(c.varint()? as i64));
-                let end = offset
-                    .checked_add(u64::from(len))
-                    .ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog))?;
-                if offset < HEADER_LEN as u64 || end > data_end || n == 0 || last_ts < first_ts {
-                    return Err(TapeError::corrupt(CorruptKind::Catalog));
-                }
-                if chunks
-                    .last()
-                    .is_some_and(|prev: &ChunkEntry| prev.last_ts > first_ts)
-                {
-                    return Err(TapeError::corrupt(CorruptKind::Order));
-                }
-                total += u64::from(n);
-                previous_end = end;
-                chunks.push(ChunkEntry {
-                    offset,
-                    len,
-                    crc,
-                    count: n,
-                    first_ts,
-                    last_ts,
-                });
-            }
-            if total != count {
-                return Err(TapeError::corrupt(CorruptKind::Count));
+            let chunk_count =
+                u32::try_from(c.varint()?).map_err(|_| TapeError::corrupt(CorruptKind::Catalog))?;
+            let first_ts = get_ts(&mut c)?;
+            let last_ts = Timestamp::from_nanos(
+                first_ts
+                    .as_nanos()
+                    .checked_add_unsigned(c.varint()?)
+                    .ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog))?,
+            );
+            let index = Block {
+                offset: c.varint()?,
+                len: u32::try_from(c.varint()?)
+                    .map_err(|_| TapeError::corrupt(CorruptKind::Catalog))?,
+                crc: u32::from_le_bytes(c.take(4)?.try_into().expect("4 bytes")),
+            };
+            let index_end = index.offset.checked_add(u64::from(index.len));
+            if chunk_count == 0
+                || u64::from(chunk_count) > count
+                || index.offset < HEADER_LEN as u64
+                || index_end.is_none_or(|end| end > data_end)
+            {
+                return Err(TapeError::corrupt(CorruptKind::Catalog));
             }
             series.push(SeriesEntry {
                 owner,
                 kind,
                 source,
                 count,
-                chunks,
+                chunk_count,
+                first_ts,
+                last_ts,
+                index,
             });
         }
         if !c.is_empty() {

@@ -10,6 +10,7 @@
 pub mod bars;
 mod bits;
 pub mod codec;
+pub mod columns;
 pub mod error;
 pub mod format;
 mod prefix;

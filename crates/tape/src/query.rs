@@ -44,7 +44,7 @@ impl SessionFile {
         let Some(series) = self.series_index(owner, R::KIND) else {
             return Ok(None);
         };
-        let chunks = &self.series(series).chunks;
+        let chunks = &self.chunks(series)?.entries;
         let chunk = chunks.partition_point(|c| c.first_ts <= t);
         if chunk == 0 {
             return Ok(None);
@@ -91,18 +91,18 @@ impl SessionFile {
 
     /// Position (index within the series) of the first record with `ts >= t`.
     fn lower_bound<R: Record>(&self, series: usize, t: Timestamp) -> Result<u64, TapeError> {
-        let chunks = &self.series(series).chunks;
-        let chunk = chunks.partition_point(|c| c.last_ts < t);
-        if chunk == chunks.len() {
+        let index = self.chunks(series)?;
+        let chunk = index.entries.partition_point(|c| c.last_ts < t);
+        if chunk == index.entries.len() {
             return Ok(self.series(series).count);
         }
         let records = self.chunk::<R>(series, chunk)?;
-        Ok(self.chunk_starts(series)[chunk] + records.partition_point(|r| r.ts() < t) as u64)
+        Ok(index.starts[chunk] + records.partition_point(|r| r.ts() < t) as u64)
     }
 
     /// The record at a position of a series.
     fn nth<R: Record>(&self, series: usize, position: u64) -> Result<(Arc<[R]>, usize), TapeError> {
-        let starts = self.chunk_starts(series);
+        let starts = &self.chunks(series)?.starts;
         let chunk = starts.partition_point(|s| *s <= position) - 1;
         let records = self.chunk::<R>(series, chunk)?;
         Ok((records, (position - starts[chunk]) as usize))
@@ -225,7 +225,7 @@ impl LegCursor {
                 at: 0,
             });
         };
-        let chunks = &session.series(series).chunks;
+        let chunks = &session.chunks(series)?.entries;
         let chunk = chunks.partition_point(|c| c.last_ts <= after);
         let mut cursor = LegCursor {
             series: Some(series),
@@ -256,7 +256,7 @@ impl LegCursor {
             let series = self.series.expect("a cursor with records has a series");
             self.chunk += 1;
             self.at = 0;
-            self.records = if self.chunk < session.series(series).chunks.len() {
+            self.records = if self.chunk < session.series(series).chunk_count as usize {
                 Some(session.chunk::<Quote>(series, self.chunk)?)
             } else {
                 None

@@ -1,28 +1,47 @@
-//! Reading a session file: memory-mapped, checked, with a cache of decoded chunks.
+//! Reading a session file: memory-mapped, checked, with caches of chunk indexes, shared column
+//! tables and decoded chunks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::codec;
+use crate::columns::{TableDecoder, Tables};
 use crate::error::{CorruptKind, TapeError};
-use crate::format::{Catalog, ContractEntry, Kind, Owner, SeriesEntry, locate_catalog};
+use crate::format::{
+    Catalog, ChunkEntry, ContractEntry, Kind, Owner, SeriesEntry, decode_chunk_index,
+    locate_catalog,
+};
 use crate::records::Bar;
 use crate::series::{Decoded, Record};
 use jiff::civil::Date;
+use model::Timestamp;
 use model::symbol::OptionSymbol;
 
 /// Decoded records a session keeps in memory for repeated queries, at most.
 pub const DEFAULT_CACHE_RECORDS: usize = 2_000_000;
+/// Shared column tables a session keeps decoded, at most.
+const TABLE_CACHE: usize = 1 << 16;
 
 /// One session of one underlying, opened for queries. Shareable between threads.
 pub struct SessionFile {
     path: PathBuf,
     bytes: Bytes,
     catalog: Catalog,
+    /// Where chunk data (and chunk indexes) end: the catalog's offset.
+    data_end: u64,
     contract_index: HashMap<OptionSymbol, u32>,
-    /// For each series, the index of each chunk's first record within the series.
-    chunk_starts: Vec<Vec<u64>>,
+    /// Each series' chunk index, read when the series is first queried.
+    indexes: Vec<OnceLock<SeriesChunks>>,
+    tables: Mutex<HashMap<(u32, u32, u8), Arc<TableDecoder>>>,
     cache: Mutex<ChunkCache>,
+}
+
+/// The chunks of one series and where each starts within the series.
+pub(crate) struct SeriesChunks {
+    pub entries: Vec<ChunkEntry>,
+    /// The position (index within the series) of each chunk's first record.
+    pub starts: Vec<u64>,
 }
 
 enum Bytes {
@@ -49,13 +68,12 @@ impl std::fmt::Debug for SessionFile {
     }
 }
 
-/// A least-recently-used cache of decoded chunks, bounded by record count.
+/// Decoded chunks, bounded by record count; the least recently used go first.
 struct ChunkCache {
     capacity: usize,
     records: usize,
     clock: u64,
-    entries: HashMap<(usize, usize), (Decoded, u64)>,
-    by_age: BTreeMap<u64, (usize, usize)>,
+    entries: HashMap<(u32, u32), (Decoded, u64)>,
 }
 
 impl ChunkCache {
@@ -65,36 +83,70 @@ impl ChunkCache {
             records: 0,
             clock: 0,
             entries: HashMap::new(),
-            by_age: BTreeMap::new(),
         }
     }
 
-    fn get(&mut self, key: (usize, usize)) -> Option<Decoded> {
+    fn get(&mut self, key: (u32, u32)) -> Option<Decoded> {
         self.clock += 1;
-        let clock = self.clock;
-        let (decoded, age) = self.entries.get_mut(&key)?;
-        self.by_age.remove(age);
-        *age = clock;
-        self.by_age.insert(clock, key);
+        let (decoded, used) = self.entries.get_mut(&key)?;
+        *used = self.clock;
         Some(decoded.clone())
     }
 
-    fn put(&mut self, key: (usize, usize), decoded: Decoded) {
+    fn put(&mut self, key: (u32, u32), decoded: Decoded) {
         self.clock += 1;
         self.records += decoded.len();
-        if let Some((old, age)) = self.entries.insert(key, (decoded, self.clock)) {
+        if let Some((old, _)) = self.entries.insert(key, (decoded, self.clock)) {
             self.records -= old.len();
-            self.by_age.remove(&age);
         }
-        self.by_age.insert(self.clock, key);
-        while self.records > self.capacity && self.entries.len() > 1 {
-            let Some((_, oldest)) = self.by_age.pop_first() else {
-                break;
-            };
-            if let Some((evicted, _)) = self.entries.remove(&oldest) {
-                self.records -= evicted.len();
+        if self.records > self.capacity && self.entries.len() > 1 {
+            // Evict down to four fifths at once, so the sort is paid rarely.
+            let mut by_age: Vec<((u32, u32), u64, usize)> = self
+                .entries
+                .iter()
+                .map(|(k, (d, used))| (*k, *used, d.len()))
+                .collect();
+            by_age.sort_unstable_by_key(|e| e.1);
+            for (key, _, len) in by_age {
+                if self.records <= self.capacity / 5 * 4 || self.entries.len() == 1 {
+                    break;
+                }
+                self.entries.remove(&key);
+                self.records -= len;
             }
         }
+    }
+}
+
+/// Shared tables for decoding one chunk: from the session's cache, or read from the chunk that
+/// wrote them.
+struct ChunkTables<'a> {
+    file: &'a SessionFile,
+    series: usize,
+    chunk: usize,
+}
+
+impl Tables for ChunkTables<'_> {
+    fn shared(&mut self, chunk: u32, column: usize) -> Result<Arc<TableDecoder>, TapeError> {
+        if chunk as usize >= self.chunk {
+            // A chunk only shares tables of earlier chunks.
+            return Err(TapeError::corrupt(CorruptKind::ColumnMode));
+        }
+        let key = (self.series as u32, chunk, column as u8);
+        if let Some(table) = self.file.lock_tables().get(&key) {
+            return Ok(table.clone());
+        }
+        let payload = self.file.chunk_payload(self.series, chunk as usize)?;
+        let table = Arc::new(TableDecoder::of_column(codec::column_bytes(
+            payload, column,
+        )?)?);
+        self.file.keep_table(key, table.clone());
+        Ok(table)
+    }
+
+    fn own(&mut self, column: usize, table: Arc<TableDecoder>) {
+        self.file
+            .keep_table((self.series as u32, self.chunk as u32, column as u8), table);
     }
 }
 
@@ -125,27 +177,15 @@ impl SessionFile {
             .enumerate()
             .map(|(i, c)| (c.symbol, i as u32))
             .collect();
-        let chunk_starts = catalog
-            .series
-            .iter()
-            .map(|s| {
-                let mut start = 0u64;
-                s.chunks
-                    .iter()
-                    .map(|c| {
-                        let here = start;
-                        start += u64::from(c.count);
-                        here
-                    })
-                    .collect()
-            })
-            .collect();
+        let indexes = catalog.series.iter().map(|_| OnceLock::new()).collect();
         Ok(SessionFile {
             path: path.to_path_buf(),
             bytes,
             catalog,
+            data_end,
             contract_index,
-            chunk_starts,
+            indexes,
+            tables: Mutex::new(HashMap::new()),
             cache: Mutex::new(ChunkCache::new(cache_records)),
         })
     }
@@ -219,8 +259,35 @@ impl SessionFile {
         &self.catalog.series[index]
     }
 
-    pub(crate) fn chunk_starts(&self, series: usize) -> &[u64] {
-        &self.chunk_starts[series]
+    /// The chunk index of a series, read and checked the first time it is needed.
+    pub(crate) fn chunks(&self, series: usize) -> Result<&SeriesChunks, TapeError> {
+        if let Some(chunks) = self.indexes[series].get() {
+            return Ok(chunks);
+        }
+        let entry = &self.catalog.series[series];
+        let describe = || format!("{:?} {:?} chunk index", entry.owner, entry.kind);
+        let block = entry.index;
+        let start = block.offset as usize;
+        let bytes = &self.bytes[start..start + block.len as usize];
+        if crc32fast::hash(bytes) != block.crc {
+            return Err(TapeError::corrupt(CorruptKind::Checksum)
+                .in_part(describe)
+                .in_file(&self.path));
+        }
+        let entries = decode_chunk_index(bytes, entry, self.data_end)
+            .map_err(|e| e.in_part(describe).in_file(&self.path))?;
+        let mut start = 0u64;
+        let starts = entries
+            .iter()
+            .map(|c| {
+                let here = start;
+                start += u64::from(c.count);
+                here
+            })
+            .collect();
+        // Another thread may have read it meanwhile; either copy is the same.
+        let _ = self.indexes[series].set(SeriesChunks { entries, starts });
+        Ok(self.indexes[series].get().expect("just set"))
     }
 
     /// Records in a series.
@@ -229,18 +296,24 @@ impl SessionFile {
             .map_or(0, |i| self.catalog.series[i].count)
     }
 
+    /// The first and last timestamps of a series, if it has records.
+    pub fn extent(&self, owner: Owner, kind: Kind) -> Option<(Timestamp, Timestamp)> {
+        let series = &self.catalog.series[self.series_index(owner, kind)?];
+        Some((series.first_ts, series.last_ts))
+    }
+
     /// The decoded records of one chunk, from the cache or the file.
     pub(crate) fn chunk<R: Record>(
         &self,
         series: usize,
         chunk: usize,
     ) -> Result<Arc<[R]>, TapeError> {
-        if let Some(hit) = self.lock_cache().get((series, chunk)) {
+        let key = (series as u32, chunk as u32);
+        if let Some(hit) = self.lock_cache().get(key) {
             return R::unwrap(&hit).ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog));
         }
         let records: Arc<[R]> = self.decode_chunk::<R>(series, chunk)?.into();
-        self.lock_cache()
-            .put((series, chunk), R::wrap(records.clone()));
+        self.lock_cache().put(key, R::wrap(records.clone()));
         Ok(records)
     }
 
@@ -250,20 +323,55 @@ impl SessionFile {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn decode_chunk<R: Record>(&self, series: usize, chunk: usize) -> Result<Vec<R>, TapeError> {
+    fn lock_tables(&self) -> std::sync::MutexGuard<'_, HashMap<(u32, u32, u8), Arc<TableDecoder>>> {
+        self.tables
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn keep_table(&self, key: (u32, u32, u8), table: Arc<TableDecoder>) {
+        let mut tables = self.lock_tables();
+        if tables.len() >= TABLE_CACHE {
+            tables.clear();
+        }
+        tables.insert(key, table);
+    }
+
+    fn describe_chunk(&self, series: usize, chunk: usize) -> impl Fn() -> String + '_ {
         let entry = &self.catalog.series[series];
-        let meta = entry.chunks[chunk];
-        let describe = || format!("{:?} {:?} chunk {chunk}", entry.owner, entry.kind);
+        move || format!("{:?} {:?} chunk {chunk}", entry.owner, entry.kind)
+    }
+
+    /// The checked bytes of one chunk.
+    fn chunk_payload(&self, series: usize, chunk: usize) -> Result<&[u8], TapeError> {
+        let meta = self
+            .chunks(series)?
+            .entries
+            .get(chunk)
+            .copied()
+            .ok_or_else(|| TapeError::corrupt(CorruptKind::ColumnMode))?;
         let start = meta.offset as usize;
         let payload = &self.bytes[start..start + meta.len as usize];
         if crc32fast::hash(payload) != meta.crc {
             return Err(TapeError::corrupt(CorruptKind::Checksum)
-                .in_part(describe)
+                .in_part(self.describe_chunk(series, chunk))
                 .in_file(&self.path));
         }
-        let records = R::decode(payload).map_err(|e| e.in_part(describe).in_file(&self.path))?;
+        Ok(payload)
+    }
+
+    fn decode_chunk<R: Record>(&self, series: usize, chunk: usize) -> Result<Vec<R>, TapeError> {
+        let meta = self.chunks(series)?.entries[chunk];
+        let describe = self.describe_chunk(series, chunk);
+        let payload = self.chunk_payload(series, chunk)?;
+        let mut tables = ChunkTables {
+            file: self,
+            series,
+            chunk,
+        };
+        let records = R::decode(payload, meta.first_ts, &mut tables)
+            .map_err(|e| e.in_part(&describe).in_file(&self.path))?;
         let consistent = records.len() == meta.count as usize
-            && records.first().map(R::ts) == Some(meta.first_ts)
             && records.last().map(R::ts) == Some(meta.last_ts)
             && records.windows(2).all(|w| w[0].ts() <= w[1].ts());
         if !consistent {
@@ -278,7 +386,7 @@ impl SessionFile {
     pub fn verify(&self) -> Result<u64, TapeError> {
         let mut total = 0;
         for (i, series) in self.catalog.series.iter().enumerate() {
-            for chunk in 0..series.chunks.len() {
+            for chunk in 0..series.chunk_count as usize {
                 total += match series.kind {
                     Kind::Quotes => self.decode_chunk::<crate::records::Quote>(i, chunk)?.len(),
                     Kind::Trades => self.decode_chunk::<crate::records::Trade>(i, chunk)?.len(),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use model::Timestamp;
 
 use crate::codec;
+use crate::columns::{Encoding, Tables};
 use crate::error::TapeError;
 use crate::format::Kind;
 use crate::records::{Bar, IndexValue, Quote, Trade};
@@ -38,8 +39,14 @@ pub trait Record: Copy + Send + Sync + 'static {
     const KIND: Kind;
     /// The instant that orders the series (a bar's start).
     fn ts(&self) -> Timestamp;
-    fn encode(chunk: &[Self]) -> Vec<u8>;
-    fn decode(payload: &[u8]) -> Result<Vec<Self>, TapeError>;
+    /// Encodes a chunk of the series (see [`codec`]).
+    fn encode(chunk: &[Self], encoding: &mut Encoding<'_>) -> Vec<u8>;
+    /// Decodes a chunk whose first record is at `first` (kept in the chunk index).
+    fn decode(
+        payload: &[u8],
+        first: Timestamp,
+        tables: &mut dyn Tables,
+    ) -> Result<Vec<Self>, TapeError>;
     fn wrap(records: Arc<[Self]>) -> Decoded;
     fn unwrap(decoded: &Decoded) -> Option<Arc<[Self]>>;
 }
@@ -51,11 +58,15 @@ macro_rules! record {
             fn ts(&self) -> Timestamp {
                 self.$ts
             }
-            fn encode(chunk: &[Self]) -> Vec<u8> {
-                $encode(chunk)
+            fn encode(chunk: &[Self], encoding: &mut Encoding<'_>) -> Vec<u8> {
+                $encode(chunk, encoding)
             }
-            fn decode(payload: &[u8]) -> Result<Vec<Self>, TapeError> {
-                $decode(payload)
+            fn decode(
+                payload: &[u8],
+                first: Timestamp,
+                tables: &mut dyn Tables,
+            ) -> Result<Vec<Self>, TapeError> {
+                $decode(payload, first, tables)
             }
             fn wrap(records: Arc<[Self]>) -> Decoded {
                 Decoded::$variant(records)

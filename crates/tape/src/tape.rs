@@ -89,6 +89,15 @@ impl Tape {
         Ok(dates)
     }
 
+    /// The most recent session date of any underlying, if the tape has any data.
+    pub fn latest_session(&self) -> Result<Option<Date>, TapeError> {
+        let mut latest = None;
+        for underlying in self.underlyings()? {
+            latest = latest.max(self.sessions(&underlying)?.last().copied());
+        }
+        Ok(latest)
+    }
+
     pub fn session_path(&self, underlying: &str, date: Date) -> PathBuf {
         session_path(&self.root, underlying, date)
     }

@@ -15,10 +15,11 @@ use model::Timestamp;
 use model::symbol::OptionSymbol;
 
 use crate::codec::{CHUNK_RECORDS, CHUNK_SPAN_SECONDS, MIN_SPAN_CHUNK};
+use crate::columns::{Books, Encoding};
 use crate::error::TapeError;
 use crate::format::{
-    Catalog, ChunkEntry, ContractEntry, HEADER_LEN, Kind, Owner, SeriesEntry, footer_bytes,
-    header_bytes, yyyymmdd,
+    Block, Catalog, ChunkEntry, ContractEntry, HEADER_LEN, Kind, Owner, SeriesEntry,
+    encode_chunk_index, footer_bytes, header_bytes, yyyymmdd,
 };
 use crate::records::{Bar, IndexValue, Quote, Trade};
 use crate::series::Record;
@@ -51,6 +52,8 @@ struct Pending<R> {
     source: u32,
     buffer: Vec<R>,
     chunks: Vec<ChunkEntry>,
+    /// Code tables the series' chunks can share.
+    books: Books,
     count: u64,
     last_ts: Option<Timestamp>,
 }
@@ -61,6 +64,7 @@ impl<R> Pending<R> {
             source,
             buffer: Vec::new(),
             chunks: Vec::new(),
+            books: Books::default(),
             count: 0,
             last_ts: None,
         }
@@ -75,6 +79,9 @@ struct MinuteBars {
 }
 
 const MINUTE_NANOS: i64 = 60_000_000_000;
+/// Derived one-minute bars are stored only for owners with at least this many trades (or index
+/// values) per bar on average; for sparser ones, reading the trades is as quick as reading bars.
+const DENSE_BAR_RECORDS: u64 = 4;
 
 impl MinuteBars {
     /// Index values make bars too: prices without volume.
@@ -509,6 +516,13 @@ impl SessionBuilder {
                 .entry(Owner::Underlying)
                 .or_insert(values.source);
         }
+        // Records behind each owner's derived bars: where they are few, bars are derived again
+        // when asked for rather than stored.
+        let mut priced: BTreeMap<Owner, u64> =
+            self.trades.iter().map(|(o, p)| (*o, p.count)).collect();
+        if let Some(values) = self.values.get(&Owner::Underlying) {
+            priced.entry(Owner::Underlying).or_insert(values.count);
+        }
         let mut series = Vec::new();
         close_all(
             &mut out,
@@ -544,6 +558,10 @@ impl SessionBuilder {
             }
             let derived = minute_bars.finish();
             days.insert(owner, summarize(&derived));
+            let records = priced.get(&owner).copied().unwrap_or(0);
+            if records < DENSE_BAR_RECORDS * derived.len() as u64 {
+                continue;
+            }
             let source = bar_sources.get(&owner).copied().unwrap_or(0);
             let pending = bars.entry(owner).or_insert_with(|| Pending::new(source));
             for bar in derived {
@@ -551,7 +569,7 @@ impl SessionBuilder {
             }
         }
         close_all(&mut out, bars, Kind::Bars, &mut series)?;
-        series.sort_by_key(|s| (s.owner, s.kind));
+        let series = write_indexes(&mut out, series)?;
         let mut contracts = std::mem::take(&mut self.contracts);
         let mut underlying_day = None;
         for (owner, day) in days {
@@ -649,7 +667,13 @@ impl Output {
         let (Some(first), Some(last)) = (pending.buffer.first(), pending.buffer.last()) else {
             return Ok(());
         };
-        let payload = R::encode(&pending.buffer);
+        let payload = R::encode(
+            &pending.buffer,
+            &mut Encoding {
+                chunk: pending.chunks.len() as u32,
+                books: &mut pending.books,
+            },
+        );
         let entry = ChunkEntry {
             offset: self.offset,
             len: u32::try_from(payload.len())
@@ -666,17 +690,26 @@ impl Output {
     }
 }
 
-/// Writes every series' last chunk and records the series in the catalog list.
+/// A series whose chunks are all written.
+struct Closed {
+    owner: Owner,
+    kind: Kind,
+    source: u32,
+    count: u64,
+    chunks: Vec<ChunkEntry>,
+}
+
+/// Writes every series' last chunk.
 fn close_all<R: Record>(
     out: &mut Output,
     map: BTreeMap<Owner, Pending<R>>,
     kind: Kind,
-    series: &mut Vec<SeriesEntry>,
+    closed: &mut Vec<Closed>,
 ) -> Result<(), TapeError> {
     for (owner, mut pending) in map {
         out.flush(&mut pending)?;
         if pending.count > 0 {
-            series.push(SeriesEntry {
+            closed.push(Closed {
                 owner,
                 kind,
                 source: pending.source,
@@ -686,6 +719,35 @@ fn close_all<R: Record>(
         }
     }
     Ok(())
+}
+
+/// Writes each series' chunk index after the chunks and lists the series for the catalog.
+fn write_indexes(out: &mut Output, mut closed: Vec<Closed>) -> Result<Vec<SeriesEntry>, TapeError> {
+    closed.sort_by_key(|s| (s.owner, s.kind));
+    let mut series = Vec::with_capacity(closed.len());
+    for s in closed {
+        let index = encode_chunk_index(&s.chunks);
+        let block = Block {
+            offset: out.offset,
+            len: u32::try_from(index.len())
+                .map_err(|_| TapeError::Invalid("chunk index too large".into()))?,
+            crc: crc32fast::hash(&index),
+        };
+        out.write(&index)?;
+        let (first, last) = (s.chunks[0].first_ts, s.chunks[s.chunks.len() - 1].last_ts);
+        series.push(SeriesEntry {
+            owner: s.owner,
+            kind: s.kind,
+            source: s.source,
+            count: s.count,
+            chunk_count: u32::try_from(s.chunks.len())
+                .map_err(|_| TapeError::Invalid("too many chunks".into()))?,
+            first_ts: first,
+            last_ts: last,
+            index: block,
+        });
+    }
+    Ok(series)
 }
 
 impl Drop for SessionBuilder {

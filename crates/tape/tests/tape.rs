@@ -93,9 +93,13 @@ fn a_written_session_reads_back() {
     assert_eq!(session.count(Owner::Underlying, Kind::Values), 3600);
     // Index values make one-minute bars for the underlying.
     assert_eq!(session.count(Owner::Underlying, Kind::Bars), 60);
-    assert_eq!(session.verify().unwrap(), 3600 + 1200 + 40 + 3600 + 40 + 60);
-    // Bars derived from trades: one per minute that traded.
-    assert_eq!(session.count(call, Kind::Bars), 40);
+    assert_eq!(session.verify().unwrap(), 3600 + 1200 + 40 + 3600 + 60);
+    // Sparse trades (one a minute) keep no stored bars: bars are made from the trades on demand.
+    assert_eq!(session.count(call, Kind::Bars), 0);
+    let minutes = session
+        .bars(call, std::time::Duration::from_secs(60), t(0), t(3600))
+        .unwrap();
+    assert_eq!(minutes.len(), 40, "one bar per minute that traded");
     let day = session.day(call).unwrap();
     assert_eq!(day.volume, 40 * 3_000_000);
     assert_eq!(day.transactions, 40);

@@ -1,4 +1,6 @@
+pub mod data;
 pub mod keys;
+pub mod progress;
 pub mod serve;
 pub mod users;
 

@@ -5,6 +5,7 @@ use server::bootstrap::{self, DemoCredentials};
 use server::{App, AppState, MailSettings, Settings, WallClock};
 use std::sync::Arc;
 
+use super::data;
 use crate::config::{self, GlobalOptions, ServeOptions};
 
 pub async fn run(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Result<()> {
@@ -16,7 +17,11 @@ pub async fn run(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Resu
     let bound = listener.local_addr().context("reading the bound address")?;
     let public_url = config::public_url(options, &file, bound)?;
 
+    let demo_market = config::demo_market(options, &file);
+    ensure_market_data(&storage.data_dir, &demo_market).await?;
+
     let mut settings = Settings::new(public_url.clone(), storage.data_dir.clone());
+    settings.market_clock = config::market_clock(options, &file)?;
     settings.mail = MailSettings {
         smtp_url: options.smtp_url.clone().or(file.mail.smtp_url.clone()),
         from: options
@@ -36,6 +41,30 @@ pub async fn run(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Resu
     tracing::info!(%bound, public_url, "listening");
     server::serve(listener, state, app, shutdown_signal()).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Generates the demo market into a data folder that has no market data (unless told not to).
+async fn ensure_market_data(
+    data_dir: &std::path::Path,
+    demo: &config::DemoMarket,
+) -> anyhow::Result<()> {
+    let tape_dir = server::settings::tape_dir(data_dir);
+    let tape = tape::Tape::new(&tape_dir);
+    if demo.sessions == 0 || !tape.underlyings()?.is_empty() {
+        return Ok(());
+    }
+    let products = synth::select(&demo.underlyings)?;
+    println!(
+        "No market data in {}: generating the demo market first (once).",
+        tape_dir.display()
+    );
+    let (sessions, seed) = (demo.sessions, demo.seed);
+    tokio::task::spawn_blocking(move || {
+        let dates = data::generate::before_today(sessions)?;
+        data::generate::generate_market(&tape_dir, &products, &dates, seed, None)
+    })
+    .await??;
     Ok(())
 }
 
@@ -62,6 +91,29 @@ fn print_banner(
     println!("  data folder   {}", storage.data_dir.display());
     println!("  database      {database}");
     println!("  e-mail        {}", state.mailer.describe());
+    let underlyings = state.tape.underlyings().unwrap_or_default();
+    let wall = state.now();
+    println!(
+        "  market data   {} ({})",
+        state.tape.root().display(),
+        if underlyings.is_empty() {
+            "none yet: optiontape data generate | import".to_string()
+        } else {
+            underlyings.join(", ")
+        }
+    );
+    println!(
+        "  market clock  {} {}",
+        state.market.setting(),
+        match state.market.session() {
+            Some(session) => format!(
+                "on the {} session, now {}",
+                session.date,
+                state.market.now(wall).to_rfc3339()
+            ),
+            None => format!("now {}", state.market.now(wall).to_rfc3339()),
+        }
+    );
     println!("  API document  {public_url}/openapi.json");
     match demo {
         Some(demo) => {

@@ -5,7 +5,7 @@ use axum::routing::get;
 use model::{Plan, Product};
 use serde_json::Value;
 
-use crate::support::{TestServer, header, is_request_id};
+use crate::support::{T0, TestServer, header, is_request_id};
 
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
@@ -30,9 +30,39 @@ async fn every_response_carries_a_request_id() {
     assert_ne!(header(&a, "x-request-id"), header(&b, "x-request-id"));
 }
 
+/// Writes a one-quote session of `underlying` on `date` into a data folder's tape.
+fn write_session(data: &std::path::Path, underlying: &str, date: jiff::civil::Date) {
+    let open = model::calendar::session(date).unwrap().open;
+    let mut builder = tape::SessionBuilder::create(&data.join("tape"), underlying, date).unwrap();
+    builder
+        .quote(
+            tape::Owner::Underlying,
+            tape::Quote {
+                ts: open,
+                bid: 100_000_000_000,
+                ask: 100_010_000_000,
+                bid_size: 100,
+                ask_size: 100,
+                bid_exchange: 1,
+                ask_exchange: 1,
+            },
+        )
+        .unwrap();
+    builder.finish().unwrap();
+}
+
 #[tokio::test]
 async fn status_reports_health_without_a_key() {
-    let server = TestServer::start().await;
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    write_session(dir.path(), "SPY", jiff::civil::date(2025, 12, 31));
+    write_session(dir.path(), "SPY", jiff::civil::date(2025, 1, 15));
+    let server = TestServer::start_in(
+        dir,
+        model::ManualClock::new(T0),
+        axum::Router::new(),
+        |_| {},
+    )
+    .await;
     let response = server.get("/v1/status/").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "content-type"), "application/json");
@@ -44,7 +74,13 @@ async fn status_reports_health_without_a_key() {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["services"]["api"]["status"], "ok");
     assert_eq!(body["services"]["database"]["status"], "ok");
+    assert_eq!(body["services"]["market_data"]["status"], "ok");
     assert!(body["services"]["database"]["latency_ms"].as_f64().unwrap() >= 0.0);
+    // The wall clock (10:00 in New York) replayed on the latest recorded session.
+    assert_eq!(body["market"]["clock"], "replay");
+    assert_eq!(body["market"]["session"], "2025-12-31");
+    assert_eq!(body["market"]["time"], "2025-12-31T15:00:00Z");
+    assert_eq!(body["market"]["underlyings"], serde_json::json!(["SPY"]));
 
     let health = server.get("/v1/options/health").send().await.unwrap();
     assert_eq!(health.status(), 200);
@@ -56,6 +92,38 @@ async fn status_reports_health_without_a_key() {
 
     let live = server.get("/health").send().await.unwrap();
     assert_eq!(live.status(), 200);
+}
+
+#[tokio::test]
+async fn without_market_data_status_is_degraded_and_a_fixed_clock_stands_still() {
+    let at = model::Timestamp::parse_rfc3339("2025-01-15T15:30:00Z").unwrap();
+    let server = TestServer::start_with(axum::Router::new(), |settings| {
+        settings.market_clock = model::ClockSetting::Fixed(at);
+    })
+    .await;
+    let body: Value = server
+        .get("/v1/status/")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["services"]["database"]["status"], "ok");
+    assert_eq!(body["services"]["market_data"]["status"], "degraded");
+    assert_eq!(body["market"]["clock"], "fixed");
+    assert_eq!(body["market"]["time"], "2025-01-15T15:30:00Z");
+    server.clock.advance(std::time::Duration::from_secs(3600));
+    let later: Value = server
+        .get("/v1/status/")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(later["market"]["time"], "2025-01-15T15:30:00Z");
 }
 
 #[tokio::test]
