@@ -7,8 +7,9 @@
 //! - Options: an SSVI implied volatility surface with an index put skew and a term structure
 //!   from expected variance ([`surface`]); SPX with SPXW dailies and weeklies and AM-settled
 //!   monthlies, equities and ETFs with weeklies and monthlies, on real strike increments
-//!   ([`listings`]); quotes around Black-76 values on each root's tick grid, wider away from the
-//!   money and at the open, with sizes and venues; trades with realistic arrival rates, sizes,
+//!   ([`listings`]); quotes around Black-76 values (never below exercise value for American
+//!   equity options) on each root's tick grid, re-priced as the underlying moves, wider away from
+//!   the money and at the open, with sizes and venues; trades with realistic arrival rates, sizes,
 //!   venues and conditions; open interest ([`market`], [`session`]).
 //! - VIX computed from the SPX surface with Cboe's method ([`vix`]).
 //!
@@ -228,4 +229,42 @@ pub fn generate(
     report.sessions = dates.len();
     report.files.sort();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_session_comes_out_byte_identical_whatever_else_is_generated_with_it() {
+        let products = select(&["SPX", "VIX", "AAPL"].map(String::from)).unwrap();
+        let day = date(2025, 11, 28);
+        let (wide, alone) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let with_more = Config {
+            threads: 2,
+            ..Config::new(wide.path(), 42)
+        };
+        generate(
+            &with_more,
+            &products,
+            &[date(2025, 11, 26), day],
+            &|_, _| {},
+        )
+        .unwrap();
+        let single = Config {
+            threads: 1,
+            ..Config::new(alone.path(), 42)
+        };
+        let report = generate(&single, &products, &[day], &|_, _| {}).unwrap();
+        assert_eq!(report.files.len(), 3);
+        for file in &report.files {
+            let relative = file.strip_prefix(alone.path()).unwrap();
+            let other = std::fs::read(wide.path().join(relative)).unwrap();
+            assert!(
+                std::fs::read(file).unwrap() == other,
+                "{relative:?} differs"
+            );
+        }
+    }
 }

@@ -12,6 +12,9 @@ use model::{Timestamp, calendar};
 use crate::daily::TRADING_DAYS;
 use crate::universe::{Listing, Product};
 
+/// A regular 9:30 to 16:00 session.
+pub const FULL_SESSION_SECONDS: f64 = 23_400.0;
+
 /// An expiration of one root, as seen from a trading day.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expiry {
@@ -22,18 +25,16 @@ pub struct Expiry {
     pub sessions_after_today: u32,
     pub am_settled: bool,
     pub strikes: Vec<f64>,
+    /// The length, as a share of a full 6.5-hour session, of each session after today that
+    /// trades before settlement (the expiration day's own session only for PM settlement): early
+    /// closes carry less variance.
+    pub session_lengths: Vec<f64>,
 }
 
 impl Expiry {
-    /// Nights and whole sessions between today's close and settlement.
-    pub fn remaining_periods(&self) -> (u32, u32) {
-        let nights = self.sessions_after_today;
-        let full = if self.am_settled {
-            nights.saturating_sub(1)
-        } else {
-            nights
-        };
-        (nights, full)
+    /// Nights, and the lengths of the sessions, between today's close and settlement.
+    pub fn remaining_periods(&self) -> (u32, &[f64]) {
+        (self.sessions_after_today, &self.session_lengths)
     }
 
     pub fn symbols(&self) -> impl Iterator<Item = (OptionSymbol, f64)> + '_ {
@@ -108,8 +109,8 @@ fn expiration_dates(listing: Listing, today: Date, root: &str) -> Vec<Date> {
     dates
 }
 
-/// Strikes from the money outward until `range` on each side, on the product's grid.
-fn strikes(product: &Product, spot: f64, sd: f64, range: f64) -> Vec<f64> {
+/// Strikes from the money outward until `below` and `above` away, on the product's grid.
+fn strikes(product: &Product, spot: f64, sd: f64, below: f64, above: f64) -> Vec<f64> {
     let near = product.strike_step(spot, 0.0, sd);
     let center = (spot / near).round() * near;
     let mut out = vec![center];
@@ -123,6 +124,7 @@ fn strikes(product: &Product, spot: f64, sd: f64, range: f64) -> Vec<f64> {
             } else {
                 ((k - 1e-9) / step).ceil() * step - step
             };
+            let range = if direction > 0.0 { above } else { below };
             if (next - spot).abs() > range || next <= 0.0 {
                 break;
             }
@@ -135,8 +137,17 @@ fn strikes(product: &Product, spot: f64, sd: f64, range: f64) -> Vec<f64> {
     out
 }
 
-/// The expirations, with their strikes, of every root of `product` listed on `today`.
-pub fn listed(product: &Product, today: Date, spot: f64, vol: f64) -> Vec<Expiry> {
+/// The expirations, with their strikes, of every root of `product` listed on `today` with the
+/// underlying opening at `spot` and trading between `reach.0` and `reach.1` during the day.
+/// Exchanges add strikes as the underlying moves; listing them from the open keeps the chain
+/// around the money all day.
+pub fn listed(
+    product: &Product,
+    today: Date,
+    spot: f64,
+    vol: f64,
+    reach: (f64, f64),
+) -> Vec<Expiry> {
     let mut expiries = Vec::new();
     for spec in product.roots {
         let Ok(root) = Root::new(spec.root) else {
@@ -154,20 +165,30 @@ pub fn listed(product: &Product, today: Date, spot: f64, vol: f64) -> Vec<Expiry
             let Some(settlement) = settlement_instant(spec.root, date) else {
                 continue;
             };
-            let sessions_after_today = calendar::sessions(today, date)
+            let am_settled = info.settlement == Settlement::Am;
+            let mut session_lengths: Vec<f64> = calendar::sessions(today, date)
                 .filter(|s| s.date > today)
-                .count() as u32;
+                .map(|s| s.duration().as_secs_f64() / FULL_SESSION_SECONDS)
+                .collect();
+            let sessions_after_today = session_lengths.len() as u32;
+            if am_settled {
+                session_lengths.pop();
+            }
             let trading_years = (f64::from(sessions_after_today) + 1.0) / TRADING_DAYS;
             let sd = spot * vol * trading_years.sqrt();
             let floor = if product.symbol == "SPX" { 0.012 } else { 0.05 };
             let range = (2.2 * sd).max(floor * spot);
+            let cushion = 0.5 * range;
+            let below = range.max(spot - reach.0 + cushion);
+            let above = range.max(reach.1 - spot + cushion);
             expiries.push(Expiry {
                 root,
                 date,
                 settlement,
                 sessions_after_today,
-                am_settled: info.settlement == Settlement::Am,
-                strikes: strikes(product, spot, sd, range),
+                am_settled,
+                strikes: strikes(product, spot, sd, below, above),
+                session_lengths,
             });
         }
     }
@@ -184,7 +205,7 @@ mod tests {
     fn spx_lists_dailies_weeklies_and_am_monthlies() {
         let spx = &default_universe()[0];
         // Wednesday 2025-01-15: the January monthly (Friday the 17th) is still open.
-        let expiries = listed(spx, date(2025, 1, 15), 5_900.0, 0.15);
+        let expiries = listed(spx, date(2025, 1, 15), 5_900.0, 0.15, (5_900.0, 5_900.0));
         let spxw: Vec<Date> = expiries
             .iter()
             .filter(|e| e.root.as_str() == "SPXW")
@@ -212,7 +233,7 @@ mod tests {
             strikes.len()
         );
         // On the monthly's expiration day the AM contract has already stopped trading.
-        let friday = listed(spx, date(2025, 1, 17), 5_900.0, 0.15);
+        let friday = listed(spx, date(2025, 1, 17), 5_900.0, 0.15, (5_900.0, 5_900.0));
         assert!(
             !friday
                 .iter()
@@ -224,7 +245,7 @@ mod tests {
     fn equities_list_weeklies_and_monthlies_on_their_increments() {
         let universe = default_universe();
         let aapl = universe.iter().find(|p| p.symbol == "AAPL").unwrap();
-        let expiries = listed(aapl, date(2025, 4, 14), 245.0, 0.26);
+        let expiries = listed(aapl, date(2025, 4, 14), 245.0, 0.26, (245.0, 245.0));
         let dates: Vec<Date> = expiries.iter().map(|e| e.date).collect();
         // Good Friday 2025-04-18 moves that week's expiration to Thursday the 17th.
         assert_eq!(dates[0], date(2025, 4, 17));
@@ -233,7 +254,7 @@ mod tests {
             vec![date(2025, 4, 17), date(2025, 4, 25)],
             "the April monthly is that Thursday too"
         );
-        let may = listed(aapl, date(2025, 4, 22), 245.0, 0.26);
+        let may = listed(aapl, date(2025, 4, 22), 245.0, 0.26, (245.0, 245.0));
         assert!(
             may.iter().any(|e| e.date == date(2025, 5, 16)),
             "the May monthly"

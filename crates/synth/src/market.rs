@@ -196,8 +196,11 @@ impl Quoter {
         if rng.chance(0.003) {
             self.jitter = 0.85 + 0.3 * rng.uniform();
         }
-        let wings = 1.0 + 0.5 * (2.0 * abs_delta - 1.0).abs();
-        let spread = (self.spread_abs + self.spread_rel * theo) * widening * wings * self.jitter;
+        // Away from the money makers charge more per dollar of premium (up to twice at the
+        // wings), so a wing stays relatively wider than the money even on the tick grid; the
+        // fixed part does not grow, or cheap wings would be quoted several ticks wide.
+        let wings = 1.0 + (2.0 * abs_delta - 1.0).abs();
+        let spread = (self.spread_abs + self.spread_rel * theo * wings) * widening * self.jitter;
         let tick = self.ticks.at(self.ticks.floor(theo)) as f64 * CENT;
         let target = (spread / tick).max(1.0);
         if self.width_ticks == 0 || (target - self.width_ticks as f64).abs() > 0.75 {
@@ -260,6 +263,16 @@ impl Quoter {
         }
         self.last = market;
         market
+    }
+
+    /// The last market with freshly drawn sizes: how a maker keeps an unchanged quote alive.
+    pub fn resize(&mut self, rng: &mut Rng, abs_delta: f64) -> Market {
+        let typical = self.base_size * liquidity(abs_delta);
+        if self.last.bid > 0 {
+            self.last.bid_size = round_size(rng, typical);
+        }
+        self.last.ask_size = round_size(rng, typical);
+        self.last
     }
 }
 

@@ -10,7 +10,7 @@ use model::{Timestamp, calendar};
 use pricing::{OptionKind, black76_price_delta};
 use tape::{IndexValue, Owner, Quote, SessionBuilder, Trade};
 
-use crate::daily::Day;
+use crate::daily::{Day, TRADING_DAYS};
 use crate::intraday::{Path, path, seasonality};
 use crate::listings::{Expiry, listed};
 use crate::market::{
@@ -34,8 +34,9 @@ pub struct SessionStats {
     pub trades: u64,
 }
 
-/// Seconds between re-pricings of a contract, by how close to the money it is: the market in
-/// wing contracts moves less often.
+/// The longest a contract's market stands before it is re-priced for the drift of the surface
+/// and of time, by how close to the money it is (where vega and time decay are largest); moves of
+/// the underlying re-price it sooner (see [`standing_until`]).
 fn repricing_interval(abs_delta: f64) -> usize {
     if (0.2..=0.8).contains(&abs_delta) {
         1
@@ -123,19 +124,26 @@ pub fn generate(
         }
         Publication::VolatilityIndex => return Err(SynthError::Unsupported(product.symbol)),
     }
-    let expiries = listed(product, day.date, day.open, day.variance.sqrt());
+    let reach = path
+        .price
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(low, high), p| {
+            (low.min(*p), high.max(*p))
+        });
+    let expiries = listed(product, day.date, day.open, day.variance.sqrt(), reach);
+    let regime = regime(product, day, &path);
     let slices: Vec<Vec<Slice>> = expiries
         .iter()
-        .map(|e| expiry_slices(config.rate, product, &path, open, e))
+        .map(|e| expiry_slices(config.rate, product, day, &path, &regime, open, e))
         .collect();
     for (expiry, slices) in expiries.iter().zip(&slices) {
         let (contracts, quotes, trades) = options_tape(
             config,
             product,
-            day.date,
-            open,
+            &session,
             expiry,
             slices,
+            &path.price,
             &mut builder,
         )?;
         stats.contracts += contracts;
@@ -151,24 +159,42 @@ pub fn generate(
     Ok(stats)
 }
 
+/// The variance regime the surface is built on, at every second of the session: the day's
+/// regime, moved by the underlying's return since the open the way the daily model moves
+/// tomorrow's regime (the leverage effect: variance rises as prices fall). Not the instantaneous
+/// intraday variance, whose second-to-second noise would shake the whole term structure (and
+/// VIX) by several points within minutes.
+fn regime(product: &Product, day: &Day, path: &Path) -> Vec<f64> {
+    let session_sd = (day.variance / TRADING_DAYS * day.length).sqrt();
+    let response = product.leverage * product.vol_of_vol / session_sd;
+    path.price[..path.seconds()]
+        .iter()
+        .map(|price| day.variance * exp(response * ln(price / day.open)))
+        .collect()
+}
+
 /// The surface slice of an expiry at every second of the session.
 fn expiry_slices(
     rate: f64,
     product: &Product,
+    day: &Day,
     path: &Path,
+    regime: &[f64],
     open: Timestamp,
     expiry: &Expiry,
 ) -> Vec<Slice> {
-    let (nights, full) = expiry.remaining_periods();
+    let (nights, sessions) = expiry.remaining_periods();
     (0..path.seconds())
         .map(|s| {
             let now = open.as_nanos() + s as i64 * NANOS;
             let to_settlement = (expiry.settlement.as_nanos() - now) as f64 / NANOS as f64;
-            Surface::new(product, path.price[s], path.variance[s], rate).slice(
+            // Today's variance still to come, in full sessions: an early close has less.
+            let today = path.remaining[s] * day.length;
+            Surface::new(product, path.price[s], regime[s], rate).slice(
                 to_settlement,
-                path.remaining[s],
+                today,
                 nights,
-                full,
+                sessions,
             )
         })
         .collect()
@@ -177,14 +203,16 @@ fn expiry_slices(
 fn options_tape(
     config: &Config,
     product: &Product,
-    date: Date,
-    open: Timestamp,
+    session: &calendar::Session,
     expiry: &Expiry,
     slices: &[Slice],
+    spot: &[f64],
     builder: &mut SessionBuilder,
 ) -> Result<(usize, u64, u64), SynthError> {
+    let (date, open) = (session.date, session.open);
     let info = model::roots::root_info(expiry.root.as_str());
     let ticks = Ticks::for_root_rule(info.ticks);
+    let american = info.exercise == model::roots::Exercise::American;
     // SPX and its weeklies trade on Cboe alone; equity options on every exchange.
     let venues: &'static [u16] = if info.delivery == model::roots::Delivery::Cash {
         &[venue::CBOE]
@@ -224,29 +252,58 @@ fn options_tape(
         let phase = Phase::new(&mut rng);
         let mut arrivals = Arrivals::new(&mut rng);
         let mut last: Option<Market> = None;
+        let mut last_posted = 0;
         let mut sequence = 0u64;
         let mut s = 0;
         while s < slices.len() {
             let slice = &slices[s];
             let x = ln(slice.forward / strike);
             let total_vol = slice.total_variance(-x).sqrt();
-            let (theo, delta) =
+            let (mut theo, mut delta) =
                 black76_price_delta(kind, slice.forward, strike, x, total_vol, slice.discount);
+            if american {
+                // An American option is never worth less than exercising it now.
+                let exercise = match kind {
+                    OptionKind::Call => spot[s] - strike,
+                    OptionKind::Put => strike - spot[s],
+                };
+                if exercise > theo {
+                    theo = exercise;
+                    delta = match kind {
+                        OptionKind::Call => 1.0,
+                        OptionKind::Put => -1.0,
+                    };
+                }
+            }
             let abs_delta = delta.abs();
-            let market = quoter.quote(&mut rng, theo, abs_delta, widening[s]);
-            let interval = if config.quote_every_second {
-                1
-            } else {
-                repricing_interval(abs_delta)
-            };
+            let mut market = quoter.quote(&mut rng, theo, abs_delta, widening[s]);
+            // Makers keep even an unchanged market alive: a quote older than paper trading's
+            // staleness limit would make the contract untradable.
+            let stale = last.is_some() && s - last_posted >= REFRESH_SECONDS;
+            if stale && last == Some(market) {
+                market = quoter.resize(&mut rng, abs_delta);
+            }
             let posted = open.as_nanos() + s as i64 * NANOS + phase.offset();
-            if config.quote_every_second || last != Some(market) {
+            if config.quote_every_second || last != Some(market) || stale {
                 builder.quote(owner, market_quote(Timestamp::from_nanos(posted), &market))?;
                 quotes += 1;
                 last = Some(market);
+                last_posted = s;
             }
+            let next = if config.quote_every_second {
+                s + 1
+            } else {
+                standing_until(
+                    slices,
+                    s,
+                    repricing_interval(abs_delta),
+                    delta,
+                    theo,
+                    &market,
+                )
+            };
             // Trades against this market until the next re-pricing.
-            let span = interval.min(slices.len() - s) as f64;
+            let span = (next - s) as f64;
             let rate = product.option_trade_rate * liquidity(abs_delta).powi(2) * shape[s];
             arrivals.within(&mut rng, rate, span, |rng, offset| {
                 let print = option_print(rng, &market, ticks, mean_size, venues);
@@ -255,10 +312,43 @@ fn options_tape(
                 let at = Timestamp::from_nanos(posted + offset);
                 Ok(builder.trade(owner, print_trade(at, &print, sequence))?)
             })?;
-            s += interval;
+            s = next;
         }
     }
     Ok((contracts, quotes, trades))
+}
+
+/// Seconds after which an unchanged quote is posted again (below paper trading's 30 s limit
+/// with a 15 s re-pricing interval on top).
+const REFRESH_SECONDS: usize = 10;
+
+/// The second at which a market quoted at second `s` around `theo` is next re-priced: after
+/// `interval` seconds (the surface and time drift slowly), or sooner when the underlying has
+/// moved enough that, to first order (delta times the forward's move), the value has crossed half
+/// the way to the bid or the ask. Deep in-the-money contracts move one for one with the
+/// underlying and are re-priced as often as it moves; far wings rarely.
+fn standing_until(
+    slices: &[Slice],
+    s: usize,
+    interval: usize,
+    delta: f64,
+    theo: f64,
+    market: &Market,
+) -> usize {
+    let end = (s + interval).min(slices.len());
+    // The market is in cents.
+    let up = 0.5 * (market.ask as f64 * 0.01 - theo).max(0.0);
+    let down = 0.5 * (theo - market.bid as f64 * 0.01).max(0.0);
+    let forward = slices[s].forward;
+    let mut next = s + 1;
+    while next < end {
+        let moved = delta * (slices[next].forward - forward);
+        if moved > up || moved < -down {
+            break;
+        }
+        next += 1;
+    }
+    next
 }
 
 /// Open interest: largest near the money, on round strikes and in later expirations; stable from

@@ -67,14 +67,15 @@ impl Surface {
     }
 
     /// The slice for an expiry settling `seconds_to_settlement` from now, after `today_remaining`
-    /// of today's session variance and then `nights` overnight periods and `full_sessions` whole
-    /// sessions (the last one ending at settlement for PM-settled options).
+    /// (a share of a full session's variance: at most the length of today's session) and then
+    /// `nights` overnight periods and the sessions of `session_lengths` (each a share of a full
+    /// session; the last one ending at settlement for PM-settled options).
     pub fn slice(
         &self,
         seconds_to_settlement: f64,
         today_remaining: f64,
         nights: u32,
-        full_sessions: u32,
+        session_lengths: &[f64],
     ) -> Slice {
         let years = (seconds_to_settlement / YEAR_SECONDS).max(1.0 / YEAR_SECONDS);
         let dt = 1.0 / TRADING_DAYS;
@@ -82,14 +83,14 @@ impl Surface {
             self.variance * (1.0 - OVERNIGHT_SHARE) * dt * today_remaining.clamp(0.0, 1.0);
         let reversion = exp(-self.reversion);
         let mut gap = self.variance - self.long_run_variance;
-        for day in 0..nights.max(full_sessions) {
+        for day in 0..(nights as usize).max(session_lengths.len()) {
             gap *= reversion;
             let v = self.long_run_variance + gap;
-            if day < nights {
+            if day < nights as usize {
                 expected += v * OVERNIGHT_SHARE * dt;
             }
-            if day < full_sessions {
-                expected += v * (1.0 - OVERNIGHT_SHARE) * dt;
+            if let Some(length) = session_lengths.get(day) {
+                expected += v * (1.0 - OVERNIGHT_SHARE) * dt * length;
             }
         }
         // Never quite zero: a tiny floor keeps the last seconds of an expiring option well defined.
@@ -144,9 +145,9 @@ mod tests {
     fn total_variance_grows_with_expiry_and_puts_are_richer() {
         let spx = &default_universe()[0];
         let surface = Surface::new(spx, 5_900.0, 0.15f64.powi(2), 0.04);
-        let today = surface.slice(5.0 * 3_600.0, 0.7, 0, 0);
-        let tomorrow = surface.slice(29.0 * 3_600.0, 0.7, 1, 1);
-        let month = surface.slice(30.0 * 86_400.0, 0.7, 21, 21);
+        let today = surface.slice(5.0 * 3_600.0, 0.7, 0, &[]);
+        let tomorrow = surface.slice(29.0 * 3_600.0, 0.7, 1, &[1.0]);
+        let month = surface.slice(30.0 * 86_400.0, 0.7, 21, &[1.0; 21]);
         assert!(today.theta < tomorrow.theta && tomorrow.theta < month.theta);
         for slice in [today, tomorrow, month] {
             for k in [-0.2, -0.05, 0.0, 0.05, 0.2] {

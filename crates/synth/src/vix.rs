@@ -75,8 +75,8 @@ mod tests {
     fn the_index_sits_above_at_the_money_volatility_because_of_the_skew() {
         let spx = &default_universe()[0];
         let surface = Surface::new(spx, 5_900.0, 0.15f64.powi(2), 0.04);
-        let near = surface.slice(23.0 * 86_400.0, 0.5, 16, 16);
-        let next = surface.slice(37.0 * 86_400.0, 0.5, 26, 26);
+        let near = surface.slice(23.0 * 86_400.0, 0.5, 16, &[1.0; 16]);
+        let next = surface.slice(37.0 * 86_400.0, 0.5, 26, &[1.0; 26]);
         let vix = index(&[near, next], 0.04).unwrap();
         let atm = 100.0 * near.atm_vol();
         assert!(vix > atm && vix < atm * 1.6, "VIX {vix} vs ATM {atm}");

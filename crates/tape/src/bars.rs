@@ -10,23 +10,47 @@ use std::time::Duration;
 
 use model::Timestamp;
 
+use jiff::civil::Date;
+use model::calendar;
+use model::symbol::OptionSymbol;
+
 use crate::error::TapeError;
 use crate::format::{Kind, Owner};
 use crate::query::Order;
 use crate::reader::SessionFile;
 use crate::records::{Bar, IndexValue, Trade};
+use crate::tape::Tape;
 
 const MINUTE: i64 = 60_000_000_000;
 
 /// Folds bars (or single-price bars made from prints) into buckets of `span` nanoseconds.
 pub fn aggregate(bars: impl IntoIterator<Item = Bar>, span: i64) -> Vec<Bar> {
-    let mut out: Vec<(Bar, i128)> = Vec::new();
-    for bar in bars {
-        let start =
-            Timestamp::from_nanos(bar.start.as_nanos() - bar.start.as_nanos().rem_euclid(span));
+    group(bars, |bar| {
+        let start = bar.start.as_nanos() - bar.start.as_nanos().rem_euclid(span);
+        (start, Timestamp::from_nanos(start))
+    })
+}
+
+/// Folds time-ordered bars into buckets: `bucket` gives each bar's bucket key and the bucket's
+/// start. The first open and last close are kept, highs and lows extended, volumes and
+/// transactions added, and the VWAP weighted by volume.
+pub fn group(
+    bars: impl IntoIterator<Item = Bar>,
+    bucket: impl Fn(&Bar) -> (i64, Timestamp),
+) -> Vec<Bar> {
+    group_keyed(bars.into_iter().map(|bar| {
+        let (key, start) = bucket(&bar);
+        (key, start, bar)
+    }))
+}
+
+/// [`group`] over bars already given their bucket key and start.
+fn group_keyed(items: impl IntoIterator<Item = (i64, Timestamp, Bar)>) -> Vec<Bar> {
+    let mut out: Vec<(i64, Bar, i128)> = Vec::new();
+    for (key, start, bar) in items {
         let notional = i128::from(bar.vwap) * i128::from(bar.volume);
         match out.last_mut() {
-            Some((current, sum)) if current.start == start => {
+            Some((current_key, current, sum)) if *current_key == key => {
                 current.high = current.high.max(bar.high);
                 current.low = current.low.min(bar.low);
                 current.close = bar.close;
@@ -34,17 +58,24 @@ pub fn aggregate(bars: impl IntoIterator<Item = Bar>, span: i64) -> Vec<Bar> {
                 current.transactions += bar.transactions;
                 *sum += notional;
             }
-            _ => out.push((Bar { start, ..bar }, notional)),
+            _ => out.push((key, Bar { start, ..bar }, notional)),
         }
     }
     out.into_iter()
-        .map(|(mut bar, sum)| {
-            if bar.volume > 0 {
-                bar.vwap = (sum / i128::from(bar.volume)) as i64;
-            }
+        .map(|(_, mut bar, sum)| {
+            bar.vwap = if bar.volume > 0 {
+                (sum / i128::from(bar.volume)) as i64
+            } else {
+                bar.close
+            };
             bar
         })
         .collect()
+}
+
+/// One bar summarising a run of bars (a session's day bar), starting where the first does.
+pub fn combine(bars: &[Bar]) -> Option<Bar> {
+    group(bars.iter().copied(), |_| (0, bars[0].start)).pop()
 }
 
 fn print(ts: Timestamp, price: i64, size: u64) -> Bar {
@@ -100,6 +131,123 @@ impl SessionFile {
             values.iter().map(|v| print(v.ts, v.value, 0)),
             span_nanos,
         ))
+    }
+}
+
+/// The length of a bar, for bars across sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Span {
+    /// A whole number of seconds (minutes and hours included): bars within each session.
+    Seconds(u64),
+    /// `n` calendar days: each bucket of days since 1970-01-01 folds its sessions' day bars.
+    Days(u32),
+    /// `n` calendar weeks, starting on Mondays.
+    Weeks(u32),
+    /// `n` calendar months (months since January 1970, so quarters start in January, April, ...).
+    Months(u32),
+}
+
+/// Whose bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Instrument<'a> {
+    Underlying,
+    Option(&'a OptionSymbol),
+}
+
+/// Days since 1970-01-01.
+fn epoch_day(date: Date) -> i64 {
+    (date - Date::constant(1970, 1, 1)).get_days() as i64
+}
+
+fn date_of_epoch_day(day: i64) -> Date {
+    Date::constant(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(day))
+        .unwrap_or(Date::constant(1970, 1, 1))
+}
+
+impl Span {
+    /// The bucket of a session date and the date the bucket starts on.
+    fn bucket(self, date: Date) -> (i64, Date) {
+        match self {
+            Span::Seconds(_) | Span::Days(0) | Span::Weeks(0) | Span::Months(0) => (0, date),
+            Span::Days(n) => {
+                let key = epoch_day(date).div_euclid(i64::from(n));
+                (key, date_of_epoch_day(key * i64::from(n)))
+            }
+            Span::Weeks(n) => {
+                // 1970-01-05 was a Monday.
+                let days = i64::from(n) * 7;
+                let key = (epoch_day(date) - 4).div_euclid(days);
+                (key, date_of_epoch_day(key * days + 4))
+            }
+            Span::Months(n) => {
+                let months = i64::from(date.year()) * 12 + i64::from(date.month()) - 1 - 1970 * 12;
+                let key = months.div_euclid(i64::from(n));
+                let first = key * i64::from(n) + 1970 * 12;
+                let start =
+                    Date::new((first / 12) as i16, (first % 12 + 1) as i8, 1).unwrap_or(date);
+                (key, start)
+            }
+        }
+    }
+}
+
+impl Tape {
+    /// Bars of `instrument` of `underlying` covering `[from, to)`, across sessions. Intraday spans
+    /// are [`SessionFile::bars`] of each session; days, weeks and months fold the sessions' day
+    /// bars into calendar buckets, each starting at New York midnight of its first day (the
+    /// range is widened to whole buckets). A session where the instrument did not trade adds
+    /// nothing.
+    pub fn bars(
+        &self,
+        underlying: &str,
+        instrument: Instrument<'_>,
+        span: Span,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Bar>, TapeError> {
+        if matches!(
+            span,
+            Span::Seconds(0) | Span::Days(0) | Span::Weeks(0) | Span::Months(0)
+        ) {
+            return Err(TapeError::Invalid("a bar span must be at least 1".into()));
+        }
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        let owner_in = |session: &SessionFile| match instrument {
+            Instrument::Underlying => Some(Owner::Underlying),
+            Instrument::Option(symbol) => session.contract(symbol),
+        };
+        let first_date = span.bucket(calendar::new_york_date(from)).1;
+        let last_date = calendar::new_york_date(Timestamp::from_nanos(to.as_nanos() - 1));
+        let dates: Vec<Date> = self
+            .sessions(underlying)?
+            .into_iter()
+            .filter(|d| (first_date..=last_date).contains(d))
+            .collect();
+        let (mut intraday, mut daily) = (Vec::new(), Vec::new());
+        for date in dates {
+            let Some(session) = self.session(underlying, date)? else {
+                continue;
+            };
+            let Some(owner) = owner_in(&session) else {
+                continue;
+            };
+            if let Span::Seconds(seconds) = span {
+                intraday.extend(session.bars(owner, Duration::from_secs(seconds), from, to)?);
+            } else if let Some(day) = session.day(owner)
+                && calendar::new_york_instant(date, 0, 0, 0) < to
+            {
+                let (key, start) = span.bucket(date);
+                let start = calendar::new_york_instant(start, 0, 0, 0);
+                daily.push((key, start, day));
+            }
+        }
+        Ok(match span {
+            Span::Seconds(_) => intraday,
+            _ => group_keyed(daily),
+        })
     }
 }
 

@@ -76,7 +76,15 @@ impl<'a> Cursor<'a> {
         Cursor { bytes, at: 0 }
     }
 
+    #[inline]
     pub fn varint(&mut self) -> Result<u64, TapeError> {
+        // Most varints are one byte.
+        if let Some(&byte) = self.bytes.get(self.at)
+            && byte < 0x80
+        {
+            self.at += 1;
+            return Ok(u64::from(byte));
+        }
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let Some(&byte) = self.bytes.get(self.at) else {
@@ -251,17 +259,29 @@ impl<'p, 't> Reader<'p, 't> {
     }
 
     fn column(&mut self, index: usize, count: usize, sign: Sign) -> Result<Vec<u64>, TapeError> {
-        get_column(self.columns[index], count, sign, index, self.tables)
+        self.column_prefix(index, count, count, sign)
+    }
+
+    /// The first `take` of a column's `count` values.
+    fn column_prefix(
+        &mut self,
+        index: usize,
+        count: usize,
+        take: usize,
+        sign: Sign,
+    ) -> Result<Vec<u64>, TapeError> {
+        get_column(self.columns[index], count, take, sign, index, self.tables)
     }
 
     /// Values from a first value and a column of the changes after it.
     fn running(&mut self, index: usize, first: u64) -> Result<Vec<u64>, TapeError> {
-        let mut values = self.column(index, self.n - 1, Sign::Signed)?;
-        values.insert(0, first);
-        let mut current = 0u64;
-        for v in &mut values {
-            current = current.wrapping_add(*v);
-            *v = current;
+        let changes = self.column(index, self.n - 1, Sign::Signed)?;
+        let mut values = Vec::with_capacity(self.n);
+        let mut current = first;
+        values.push(current);
+        for change in changes {
+            current = current.wrapping_add(change);
+            values.push(current);
         }
         Ok(values)
     }
@@ -350,10 +370,14 @@ pub fn encode_quotes(quotes: &[Quote], encoding: &mut Encoding<'_>) -> Vec<u8> {
     w.finish()
 }
 
+/// Decodes a chunk of quotes; with `through`, only the quotes up to the first one after that
+/// instant (enough to answer "as of" any instant before it), which costs about that share of a
+/// whole decode.
 pub fn decode_quotes(
     payload: &[u8],
     first_ts: Timestamp,
     tables: &mut dyn Tables,
+    through: Option<Timestamp>,
 ) -> Result<Vec<Quote>, TapeError> {
     let mut r = Reader::open(payload, 8, tables)?;
     let bid = r.head_price()?;
@@ -367,15 +391,24 @@ pub fn decode_quotes(
         bid_exchange: narrow(r.head()?)?,
         ask_exchange: narrow(r.head()?)?,
     };
-    let times = r.times(0, first_ts)?;
+    let mut times = r.times(0, first_ts)?;
     let masks = r.column(1, r.n - 1, Sign::Unsigned)?;
-    let mut counts = [0usize; 6];
-    for mask in &masks {
+    // Quotes wanted: through the first one after `through`, so that its absence is known too.
+    let wanted = through.map_or(r.n, |t| (times.partition_point(|ts| *ts <= t) + 1).min(r.n));
+    times.truncate(wanted);
+    // Each field column holds as many values as masks have its bit; the wanted quotes use the
+    // first `used` of them.
+    let (mut counts, mut used) = ([0usize; 6], [0usize; 6]);
+    for (i, mask) in masks.iter().enumerate() {
         if *mask > changed::ALL {
             return Err(TapeError::corrupt(CorruptKind::Range));
         }
-        for (bit, count) in counts.iter_mut().enumerate() {
-            *count += (mask >> bit & 1) as usize;
+        for bit in 0..6 {
+            let set = (mask >> bit & 1) as usize;
+            counts[bit] += set;
+            if i + 1 < wanted {
+                used[bit] += set;
+            }
         }
     }
     let limits = [
@@ -393,7 +426,7 @@ pub fn decode_quotes(
         } else {
             Sign::Unsigned
         };
-        *values = r.column(2 + bit, counts[bit], sign)?;
+        *values = r.column_prefix(2 + bit, counts[bit], used[bit], sign)?;
         if values.iter().any(|v| *v > limits[bit]) {
             return Err(TapeError::corrupt(CorruptKind::Range));
         }
@@ -547,6 +580,7 @@ pub fn decode_trades(
     payload: &[u8],
     first_ts: Timestamp,
     tables: &mut dyn Tables,
+    _through: Option<Timestamp>,
 ) -> Result<Vec<Trade>, TapeError> {
     let mut r = Reader::open(payload, 6, tables)?;
     let (price, sequence) = (r.head_price()?, r.head()?);
@@ -601,6 +635,7 @@ pub fn decode_bars(
     payload: &[u8],
     first_start: Timestamp,
     tables: &mut dyn Tables,
+    _through: Option<Timestamp>,
 ) -> Result<Vec<Bar>, TapeError> {
     let mut r = Reader::open(payload, 8, tables)?;
     let open = r.head_price()?;
@@ -645,6 +680,7 @@ pub fn decode_values(
     payload: &[u8],
     first_ts: Timestamp,
     tables: &mut dyn Tables,
+    _through: Option<Timestamp>,
 ) -> Result<Vec<IndexValue>, TapeError> {
     let mut r = Reader::open(payload, 2, tables)?;
     let value = r.head_price()?;
@@ -666,7 +702,8 @@ mod tests {
     use crate::columns::{Books, NoTables};
     use proptest::prelude::*;
 
-    type Decode<R> = fn(&[u8], Timestamp, &mut dyn Tables) -> Result<Vec<R>, TapeError>;
+    type Decode<R> =
+        fn(&[u8], Timestamp, &mut dyn Tables, Option<Timestamp>) -> Result<Vec<R>, TapeError>;
 
     /// Encodes records as the first chunk of a series (no shared tables) and decodes them.
     fn round_trip<R: PartialEq + std::fmt::Debug>(
@@ -686,11 +723,14 @@ mod tests {
         let first = records.first().map_or(Timestamp::from_nanos(0), &ts);
         if records.is_empty() {
             assert!(
-                decode(&payload, first, &mut NoTables).is_err(),
+                decode(&payload, first, &mut NoTables, None).is_err(),
                 "no empty chunks"
             );
         } else {
-            assert_eq!(decode(&payload, first, &mut NoTables).unwrap(), records);
+            assert_eq!(
+                decode(&payload, first, &mut NoTables, None).unwrap(),
+                records
+            );
         }
         payload.len()
     }
@@ -773,7 +813,7 @@ mod tests {
     #[test]
     fn garbage_is_reported_not_panicked_on() {
         let at = Timestamp::from_seconds(1);
-        assert!(decode_quotes(b"not a chunk at all", at, &mut NoTables).is_err());
+        assert!(decode_quotes(b"not a chunk at all", at, &mut NoTables, None).is_err());
         let valid = encode_values(
             &[IndexValue { ts: at, value: 5 }],
             &mut Encoding {
@@ -782,11 +822,11 @@ mod tests {
             },
         );
         assert!(
-            decode_quotes(&valid, at, &mut NoTables).is_err(),
+            decode_quotes(&valid, at, &mut NoTables, None).is_err(),
             "wrong column count"
         );
         for cut in 0..valid.len() {
-            assert!(decode_values(&valid[..cut], at, &mut NoTables).is_err());
+            assert!(decode_values(&valid[..cut], at, &mut NoTables, None).is_err());
         }
     }
 
@@ -834,6 +874,12 @@ mod tests {
                 records.push(q);
             }
             quotes(&records);
+            // Decoding through an instant gives the quotes up to the first one after it.
+            let payload = encode_quotes(&records, &mut Encoding { chunk: 0, books: &mut Books::default() });
+            let cut = records[records.len() / 2].ts;
+            let prefix = decode_quotes(&payload, records[0].ts, &mut NoTables, Some(cut)).unwrap();
+            let expected = (records.partition_point(|q| q.ts <= cut) + 1).min(records.len());
+            prop_assert_eq!(&prefix[..], &records[..expected]);
         }
 
         #[test]
@@ -861,10 +907,11 @@ mod tests {
         #[test]
         fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let at = Timestamp::from_seconds(1);
-            let _ = decode_quotes(&bytes, at, &mut NoTables);
-            let _ = decode_trades(&bytes, at, &mut NoTables);
-            let _ = decode_bars(&bytes, at, &mut NoTables);
-            let _ = decode_values(&bytes, at, &mut NoTables);
+            let _ = decode_quotes(&bytes, at, &mut NoTables, None);
+            let _ = decode_quotes(&bytes, at, &mut NoTables, Some(at));
+            let _ = decode_trades(&bytes, at, &mut NoTables, None);
+            let _ = decode_bars(&bytes, at, &mut NoTables, None);
+            let _ = decode_values(&bytes, at, &mut NoTables, None);
         }
     }
 }

@@ -661,15 +661,18 @@ fn distinct_counts(values: &[u64]) -> Option<(Vec<u64>, Vec<u64>)> {
     Some((distinct, counts))
 }
 
-/// Reads `n` values of column `column`.
+/// Reads the first `take` of the `n` values of column `column` (a prefix costs only what it
+/// reads).
 pub fn get_column(
     bytes: &[u8],
     n: usize,
+    take: usize,
     sign: Sign,
     column: usize,
     tables: &mut dyn Tables,
 ) -> Result<Vec<u64>, TapeError> {
-    let mut values = Vec::with_capacity(n + 1);
+    let take = take.min(n);
+    let mut values = Vec::with_capacity(take + 1);
     if n == 0 {
         return Ok(values);
     }
@@ -678,7 +681,7 @@ pub fn get_column(
     let (table, transform) = match mode {
         PACKED => {
             let transform = Transform::read(&mut cursor, sign)?;
-            get_packed(&mut cursor, n, &mut values)?;
+            get_packed(&mut cursor, n, take, &mut values)?;
             transform.undo(&mut values);
             return Ok(values);
         }
@@ -707,7 +710,7 @@ pub fn get_column(
     };
     let mut reader = BitReader::new(cursor.rest());
     if table.lengths {
-        for _ in 0..n {
+        for _ in 0..take {
             let length = table.symbols[table.decoder.get(&mut reader)] as u32;
             values.push(if length > 1 {
                 (1 << (length - 1)) | reader.bits(length - 1)
@@ -716,7 +719,7 @@ pub fn get_column(
             });
         }
     } else {
-        for _ in 0..n {
+        for _ in 0..take {
             values.push(table.symbols[table.decoder.get(&mut reader)]);
         }
     }
@@ -750,7 +753,13 @@ fn put_packed(out: &mut Vec<u8>, values: &[u64], width: usize) {
     }
 }
 
-fn get_packed(cursor: &mut Cursor<'_>, n: usize, values: &mut Vec<u64>) -> Result<(), TapeError> {
+/// Reads the first `take` of `n` packed values.
+fn get_packed(
+    cursor: &mut Cursor<'_>,
+    n: usize,
+    take: usize,
+    values: &mut Vec<u64>,
+) -> Result<(), TapeError> {
     let width = u32::from(cursor.byte()?);
     if width > 64 {
         return Err(TapeError::corrupt(CorruptKind::ColumnMode));
@@ -762,10 +771,10 @@ fn get_packed(cursor: &mut Cursor<'_>, n: usize, values: &mut Vec<u64>) -> Resul
     }
     let packed = cursor.take((n * width as usize).div_ceil(8))?;
     if width == 0 {
-        values.resize(n, 0);
+        values.resize(take, 0);
     } else {
         let mut reader = BitReader::new(packed);
-        for _ in 0..n {
+        for _ in 0..take {
             values.push(reader.bits(width));
         }
         reader.check()?;
@@ -782,10 +791,12 @@ fn get_packed(cursor: &mut Cursor<'_>, n: usize, values: &mut Vec<u64>) -> Resul
                 .ok_or_else(|| TapeError::corrupt(CorruptKind::Range))?
         };
         let high = cursor.varint()?;
-        let slot = values
-            .get_mut(index)
-            .ok_or_else(|| TapeError::corrupt(CorruptKind::Range))?;
-        *slot |= high.checked_shl(width).unwrap_or(0);
+        if index >= n {
+            return Err(TapeError::corrupt(CorruptKind::Range));
+        }
+        if let Some(slot) = values.get_mut(index) {
+            *slot |= high.checked_shl(width).unwrap_or(0);
+        }
     }
     Ok(())
 }
@@ -854,8 +865,12 @@ mod tests {
         let mut kept = Kept::default();
         for (i, (bytes, values)) in written.iter().zip(chunks).enumerate() {
             kept.chunk = i as u32;
-            let decoded = get_column(bytes, values.len(), sign, 3, &mut kept).unwrap();
+            let decoded =
+                get_column(bytes, values.len(), values.len(), sign, 3, &mut kept).unwrap();
             assert_eq!(&decoded, values, "chunk {i}");
+            let half = values.len() / 2;
+            let prefix = get_column(bytes, values.len(), half, sign, 3, &mut kept).unwrap();
+            assert_eq!(prefix, values[..half], "prefix of chunk {i}");
         }
         written
     }
@@ -953,7 +968,7 @@ mod tests {
             );
             if chunk == 1 {
                 assert_eq!(out[0], SHARED);
-                assert!(get_column(&out, 300, Sign::Unsigned, 0, &mut NoTables).is_err());
+                assert!(get_column(&out, 300, 300, Sign::Unsigned, 0, &mut NoTables).is_err());
             }
         }
     }
@@ -968,8 +983,8 @@ mod tests {
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300), n in 0usize..400) {
-            let _ = get_column(&bytes, n, Sign::Unsigned, 0, &mut NoTables);
-            let _ = get_column(&bytes, n, Sign::Signed, 0, &mut Kept::default());
+            let _ = get_column(&bytes, n, n, Sign::Unsigned, 0, &mut NoTables);
+            let _ = get_column(&bytes, n, n / 2, Sign::Signed, 0, &mut Kept::default());
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod series;
 pub mod tape;
 pub mod writer;
 
+pub use bars::{Instrument, Span};
 pub use error::TapeError;
 pub use format::{ContractEntry, Kind, Owner};
 pub use query::{Order, Page};

@@ -49,7 +49,7 @@ impl SessionFile {
         if chunk == 0 {
             return Ok(None);
         }
-        let records = self.chunk::<R>(series, chunk - 1)?;
+        let records = self.chunk_through::<R>(series, chunk - 1, t)?;
         let within = records.partition_point(|r| r.ts() <= t);
         Ok(within.checked_sub(1).map(|i| records[i]))
     }
@@ -185,23 +185,25 @@ impl SessionFile {
             .iter()
             .map(|leg| LegCursor::new(self, *leg, after))
             .collect::<Result<_, _>>()?;
+        // Each leg's next event time, i64::MAX once a leg has no more: the merge below touches
+        // only these integers until a leg actually moves.
+        let mut next: Vec<i64> = cursors.iter().map(LegCursor::next_ts).collect();
+        let until = until.as_nanos();
         loop {
-            let mut next: Option<Timestamp> = None;
-            for cursor in &cursors {
-                if let Some(ts) = cursor.peek() {
-                    next = Some(next.map_or(ts, |n| n.min(ts)));
-                }
-            }
-            let Some(now) = next.filter(|ts| *ts <= until) else {
+            let now = next.iter().copied().min().unwrap_or(i64::MAX);
+            if now > until || now == i64::MAX {
                 return Ok(None);
-            };
+            }
             for (leg, cursor) in cursors.iter_mut().enumerate() {
-                while cursor.peek() == Some(now) {
-                    state[leg] = Some(cursor.take(self)?);
+                while next[leg] == now {
+                    state[leg] = Some(cursor.records[cursor.at]);
+                    cursor.advance(self)?;
+                    next[leg] = cursor.next_ts();
                 }
             }
-            if condition(now, &state) {
-                return Ok(Some((now, state)));
+            let at = Timestamp::from_nanos(now);
+            if condition(at, &state) {
+                return Ok(Some((at, state)));
             }
         }
     }
@@ -211,57 +213,55 @@ impl SessionFile {
 struct LegCursor {
     series: Option<usize>,
     chunk: usize,
-    records: Option<Arc<[Quote]>>,
+    /// The current chunk's quotes (empty when the leg has no more).
+    records: Arc<[Quote]>,
     at: usize,
 }
 
 impl LegCursor {
     fn new(session: &SessionFile, owner: Owner, after: Timestamp) -> Result<LegCursor, TapeError> {
-        let Some(series) = session.series_index(owner, Kind::Quotes) else {
-            return Ok(LegCursor {
-                series: None,
-                chunk: 0,
-                records: None,
-                at: 0,
-            });
-        };
-        let chunks = &session.chunks(series)?.entries;
-        let chunk = chunks.partition_point(|c| c.last_ts <= after);
         let mut cursor = LegCursor {
-            series: Some(series),
-            chunk,
-            records: None,
+            series: None,
+            chunk: 0,
+            records: Arc::from(Vec::new()),
             at: 0,
         };
-        if chunk < chunks.len() {
-            let records = session.chunk::<Quote>(series, chunk)?;
+        let Some(series) = session.series_index(owner, Kind::Quotes) else {
+            return Ok(cursor);
+        };
+        let chunks = &session.chunks(series)?.entries;
+        cursor.series = Some(series);
+        cursor.chunk = chunks.partition_point(|c| c.last_ts <= after);
+        if cursor.chunk < chunks.len() {
+            let records = session.chunk::<Quote>(series, cursor.chunk)?;
             cursor.at = records.partition_point(|q| q.ts <= after);
-            cursor.records = Some(records);
+            cursor.records = records;
         }
         Ok(cursor)
     }
 
-    fn peek(&self) -> Option<Timestamp> {
+    #[inline]
+    fn next_ts(&self) -> i64 {
         self.records
-            .as_ref()
-            .and_then(|r| r.get(self.at))
-            .map(|q| q.ts)
+            .get(self.at)
+            .map_or(i64::MAX, |q| q.ts.as_nanos())
     }
 
-    fn take(&mut self, session: &SessionFile) -> Result<Quote, TapeError> {
-        let records = self.records.as_ref().expect("peeked before taking");
-        let quote = records[self.at];
+    /// Moves past the current quote, into the next chunk when this one is done.
+    #[inline]
+    fn advance(&mut self, session: &SessionFile) -> Result<(), TapeError> {
         self.at += 1;
-        if self.at == records.len() {
-            let series = self.series.expect("a cursor with records has a series");
+        if self.at == self.records.len()
+            && let Some(series) = self.series
+        {
             self.chunk += 1;
             self.at = 0;
             self.records = if self.chunk < session.series(series).chunk_count as usize {
-                Some(session.chunk::<Quote>(series, self.chunk)?)
+                session.chunk::<Quote>(series, self.chunk)?
             } else {
-                None
+                Arc::from(Vec::new())
             };
         }
-        Ok(quote)
+        Ok(())
     }
 }

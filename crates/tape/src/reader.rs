@@ -68,12 +68,20 @@ impl std::fmt::Debug for SessionFile {
     }
 }
 
-/// Decoded chunks, bounded by record count; the least recently used go first.
+/// Decoded chunks (whole, or the first part of one), bounded by record count; the least recently
+/// used go first.
 struct ChunkCache {
     capacity: usize,
     records: usize,
     clock: u64,
-    entries: HashMap<(u32, u32), (Decoded, u64)>,
+    entries: HashMap<(u32, u32), Cached>,
+}
+
+struct Cached {
+    records: Decoded,
+    used: u64,
+    /// Whether `records` is the whole chunk rather than its first part.
+    whole: bool,
 }
 
 impl ChunkCache {
@@ -86,25 +94,30 @@ impl ChunkCache {
         }
     }
 
-    fn get(&mut self, key: (u32, u32)) -> Option<Decoded> {
+    fn get(&mut self, key: (u32, u32)) -> Option<(Decoded, bool)> {
         self.clock += 1;
-        let (decoded, used) = self.entries.get_mut(&key)?;
-        *used = self.clock;
-        Some(decoded.clone())
+        let cached = self.entries.get_mut(&key)?;
+        cached.used = self.clock;
+        Some((cached.records.clone(), cached.whole))
     }
 
-    fn put(&mut self, key: (u32, u32), decoded: Decoded) {
+    fn put(&mut self, key: (u32, u32), records: Decoded, whole: bool) {
         self.clock += 1;
-        self.records += decoded.len();
-        if let Some((old, _)) = self.entries.insert(key, (decoded, self.clock)) {
-            self.records -= old.len();
+        self.records += records.len();
+        let cached = Cached {
+            records,
+            used: self.clock,
+            whole,
+        };
+        if let Some(old) = self.entries.insert(key, cached) {
+            self.records -= old.records.len();
         }
         if self.records > self.capacity && self.entries.len() > 1 {
             // Evict down to four fifths at once, so the sort is paid rarely.
             let mut by_age: Vec<((u32, u32), u64, usize)> = self
                 .entries
                 .iter()
-                .map(|(k, (d, used))| (*k, *used, d.len()))
+                .map(|(k, c)| (*k, c.used, c.records.len()))
                 .collect();
             by_age.sort_unstable_by_key(|e| e.1);
             for (key, _, len) in by_age {
@@ -309,11 +322,35 @@ impl SessionFile {
         chunk: usize,
     ) -> Result<Arc<[R]>, TapeError> {
         let key = (series as u32, chunk as u32);
-        if let Some(hit) = self.lock_cache().get(key) {
+        if let Some((hit, true)) = self.lock_cache().get(key) {
             return R::unwrap(&hit).ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog));
         }
-        let records: Arc<[R]> = self.decode_chunk::<R>(series, chunk)?.into();
-        self.lock_cache().put(key, R::wrap(records.clone()));
+        let records: Arc<[R]> = self.decode_chunk::<R>(series, chunk, None)?.into();
+        self.lock_cache().put(key, R::wrap(records.clone()), true);
+        Ok(records)
+    }
+
+    /// The records of one chunk at least through the first one after `t` (or all of them): enough
+    /// to answer "as of" any instant up to `t`. A first look-up decodes only that far.
+    pub(crate) fn chunk_through<R: Record>(
+        &self,
+        series: usize,
+        chunk: usize,
+        t: Timestamp,
+    ) -> Result<Arc<[R]>, TapeError> {
+        let key = (series as u32, chunk as u32);
+        let cached = self.lock_cache().get(key);
+        if let Some((hit, whole)) = &cached {
+            let records = R::unwrap(hit).ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog))?;
+            if *whole || records.last().is_some_and(|r| r.ts() > t) {
+                return Ok(records);
+            }
+        }
+        // A part already decoded did not reach far enough: decode it all this time.
+        let through = cached.is_none().then_some(t);
+        let records: Arc<[R]> = self.decode_chunk::<R>(series, chunk, through)?.into();
+        let whole = records.len() == self.chunks(series)?.entries[chunk].count as usize;
+        self.lock_cache().put(key, R::wrap(records.clone()), whole);
         Ok(records)
     }
 
@@ -360,7 +397,13 @@ impl SessionFile {
         Ok(payload)
     }
 
-    fn decode_chunk<R: Record>(&self, series: usize, chunk: usize) -> Result<Vec<R>, TapeError> {
+    /// Decodes one chunk, whole or (with `through`) through the first record after an instant.
+    fn decode_chunk<R: Record>(
+        &self,
+        series: usize,
+        chunk: usize,
+        through: Option<Timestamp>,
+    ) -> Result<Vec<R>, TapeError> {
         let meta = self.chunks(series)?.entries[chunk];
         let describe = self.describe_chunk(series, chunk);
         let payload = self.chunk_payload(series, chunk)?;
@@ -369,10 +412,16 @@ impl SessionFile {
             series,
             chunk,
         };
-        let records = R::decode(payload, meta.first_ts, &mut tables)
+        let records = R::decode(payload, meta.first_ts, &mut tables, through)
             .map_err(|e| e.in_part(&describe).in_file(&self.path))?;
-        let consistent = records.len() == meta.count as usize
-            && records.last().map(R::ts) == Some(meta.last_ts)
+        let whole = records.len() == meta.count as usize;
+        let consistent = records.len() <= meta.count as usize
+            && !records.is_empty()
+            && (if whole {
+                records.last().map(R::ts) == Some(meta.last_ts)
+            } else {
+                through.is_some_and(|t| records.last().is_some_and(|r| r.ts() > t))
+            })
             && records.windows(2).all(|w| w[0].ts() <= w[1].ts());
         if !consistent {
             return Err(TapeError::corrupt(CorruptKind::Catalog)
@@ -388,11 +437,15 @@ impl SessionFile {
         for (i, series) in self.catalog.series.iter().enumerate() {
             for chunk in 0..series.chunk_count as usize {
                 total += match series.kind {
-                    Kind::Quotes => self.decode_chunk::<crate::records::Quote>(i, chunk)?.len(),
-                    Kind::Trades => self.decode_chunk::<crate::records::Trade>(i, chunk)?.len(),
-                    Kind::Bars => self.decode_chunk::<Bar>(i, chunk)?.len(),
+                    Kind::Quotes => self
+                        .decode_chunk::<crate::records::Quote>(i, chunk, None)?
+                        .len(),
+                    Kind::Trades => self
+                        .decode_chunk::<crate::records::Trade>(i, chunk, None)?
+                        .len(),
+                    Kind::Bars => self.decode_chunk::<Bar>(i, chunk, None)?.len(),
                     Kind::Values => self
-                        .decode_chunk::<crate::records::IndexValue>(i, chunk)?
+                        .decode_chunk::<crate::records::IndexValue>(i, chunk, None)?
                         .len(),
                 } as u64;
             }

@@ -42,10 +42,12 @@ pub trait Record: Copy + Send + Sync + 'static {
     /// Encodes a chunk of the series (see [`codec`]).
     fn encode(chunk: &[Self], encoding: &mut Encoding<'_>) -> Vec<u8>;
     /// Decodes a chunk whose first record is at `first` (kept in the chunk index).
+    /// With `through`, a record type may stop after the first record later than that instant.
     fn decode(
         payload: &[u8],
         first: Timestamp,
         tables: &mut dyn Tables,
+        through: Option<Timestamp>,
     ) -> Result<Vec<Self>, TapeError>;
     fn wrap(records: Arc<[Self]>) -> Decoded;
     fn unwrap(decoded: &Decoded) -> Option<Arc<[Self]>>;
@@ -65,8 +67,9 @@ macro_rules! record {
                 payload: &[u8],
                 first: Timestamp,
                 tables: &mut dyn Tables,
+                through: Option<Timestamp>,
             ) -> Result<Vec<Self>, TapeError> {
-                $decode(payload, first, tables)
+                $decode(payload, first, tables, through)
             }
             fn wrap(records: Arc<[Self]>) -> Decoded {
                 Decoded::$variant(records)

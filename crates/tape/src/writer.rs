@@ -163,33 +163,8 @@ impl DayAccumulator {
     }
 
     fn summary(&self) -> Option<Bar> {
-        summarize(&self.bars)
+        crate::bars::combine(&self.bars)
     }
-}
-
-/// The trading summary of a run of bars.
-fn summarize(bars: &[Bar]) -> Option<Bar> {
-    let first = bars.first()?;
-    let last = bars.last()?;
-    let volume: u64 = bars.iter().map(|b| b.volume).sum();
-    let notional: i128 = bars
-        .iter()
-        .map(|b| i128::from(b.vwap) * i128::from(b.volume))
-        .sum();
-    Some(Bar {
-        start: first.start,
-        open: first.open,
-        high: bars.iter().map(|b| b.high).max()?,
-        low: bars.iter().map(|b| b.low).min()?,
-        close: last.close,
-        volume,
-        vwap: if volume > 0 {
-            (notional / i128::from(volume)) as i64
-        } else {
-            last.close
-        },
-        transactions: bars.iter().map(|b| b.transactions).sum(),
-    })
 }
 
 /// Where a session file lives under a tape folder.
@@ -557,7 +532,7 @@ impl SessionBuilder {
                 continue;
             }
             let derived = minute_bars.finish();
-            days.insert(owner, summarize(&derived));
+            days.insert(owner, crate::bars::combine(&derived));
             let records = priced.get(&owner).copied().unwrap_or(0);
             if records < DENSE_BAR_RECORDS * derived.len() as u64 {
                 continue;

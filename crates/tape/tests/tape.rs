@@ -433,3 +433,137 @@ fn a_session_can_be_rebuilt_keeping_other_sources() {
     assert!(labels.contains(&"quotes-file") && labels.contains(&"trades-file v2"));
     assert!(!labels.contains(&"trades-file v1"));
 }
+
+/// Sessions from 2025-01-13 to 2025-02-04 with one trade of a contract every ten minutes and an
+/// underlying price that rises by a dollar a session.
+fn write_month(root: &std::path::Path) -> (Tape, OptionSymbol) {
+    let symbol = OptionSymbol::parse("SPX250321C06000000").unwrap();
+    for (n, session) in model::calendar::sessions(date(2025, 1, 13), date(2025, 2, 4)).enumerate() {
+        let mut builder = SessionBuilder::create(root, "SPX", session.date).unwrap();
+        let owner = builder.contract(symbol).unwrap();
+        for minute in (0..390).step_by(10) {
+            let ts = session
+                .open
+                .plus(std::time::Duration::from_secs(minute * 60));
+            let price = (1000 + n as i64 * 100 + minute as i64) * 10_000_000;
+            builder
+                .trade(
+                    owner,
+                    Trade {
+                        ts,
+                        price,
+                        size: 2 * tape::SIZE_SCALE,
+                        exchange: 5,
+                        conditions: Trade::conditions_from(&[]),
+                        sequence: minute,
+                    },
+                )
+                .unwrap();
+            builder
+                .value(IndexValue {
+                    ts,
+                    value: (6000 + n as i64) * tape::PRICE_SCALE,
+                })
+                .unwrap();
+        }
+        builder.finish().unwrap();
+    }
+    (Tape::new(root), symbol)
+}
+
+#[test]
+fn bars_span_sessions_by_day_week_and_month() {
+    use tape::{Instrument, Span};
+    let dir = tempfile::tempdir().unwrap();
+    let (tape, symbol) = write_month(dir.path());
+    let ny = |y, m, d| model::calendar::new_york_instant(date(y, m, d), 0, 0, 0);
+    let option = Instrument::Option(&symbol);
+    let whole = (ny(2025, 1, 1), ny(2025, 3, 1));
+
+    // One bar per session, at New York midnight; 2025-01-20 (a holiday) has none.
+    let days = tape
+        .bars("SPX", option, Span::Days(1), whole.0, whole.1)
+        .unwrap();
+    assert_eq!(days.len(), 16);
+    assert_eq!(days[0].start, ny(2025, 1, 13));
+    assert_eq!(days[5].start, ny(2025, 1, 21));
+    assert_eq!(days[0].open, 1000 * 10_000_000);
+    assert_eq!(days[0].close, 1380 * 10_000_000);
+    assert_eq!(days[0].volume, 39 * 2 * tape::SIZE_SCALE);
+    assert_eq!(days[0].transactions, 39);
+
+    // Weeks start on Mondays; the holiday week has four sessions.
+    let weeks = tape
+        .bars("SPX", option, Span::Weeks(1), whole.0, whole.1)
+        .unwrap();
+    let starts: Vec<Timestamp> = weeks.iter().map(|b| b.start).collect();
+    assert_eq!(
+        starts,
+        [
+            ny(2025, 1, 13),
+            ny(2025, 1, 20),
+            ny(2025, 1, 27),
+            ny(2025, 2, 3)
+        ]
+    );
+    assert_eq!(weeks[1].transactions, 4 * 39);
+    assert_eq!(weeks[0].open, days[0].open);
+    assert_eq!(weeks[0].close, days[4].close);
+    assert_eq!(weeks[0].high, days[4].high);
+    assert_eq!(weeks[0].low, days[0].low);
+
+    // Months, and a range that starts mid-month widens to the whole month.
+    let months = tape
+        .bars("SPX", option, Span::Months(1), ny(2025, 1, 20), whole.1)
+        .unwrap();
+    assert_eq!(months.len(), 2);
+    assert_eq!(months[0].start, ny(2025, 1, 1));
+    assert_eq!(months[0].transactions, 14 * 39);
+    assert_eq!(months[1].start, ny(2025, 2, 1));
+    assert_eq!(months[1].transactions, 2 * 39);
+    // Volume-weighted: equal sizes, so the mean of the prices.
+    let expected_vwap: i64 = (0..14)
+        .flat_map(|n| {
+            (0..390)
+                .step_by(10)
+                .map(move |m| (1000 + n * 100 + m) * 10_000_000)
+        })
+        .sum::<i64>()
+        / (14 * 39);
+    assert_eq!(months[0].vwap, expected_vwap);
+
+    // Intraday spans within each session, across sessions; the underlying's from its values.
+    let hours = tape
+        .bars(
+            "SPX",
+            Instrument::Underlying,
+            Span::Seconds(3600),
+            ny(2025, 1, 13),
+            ny(2025, 1, 15),
+        )
+        .unwrap();
+    assert_eq!(hours.len(), 2 * 7, "09:30-10:00 and six whole hours, twice");
+    assert!(hours.iter().all(|b| b.volume == 0));
+    assert_eq!(hours[7].open, 6001 * tape::PRICE_SCALE);
+
+    // Two-day buckets count days since 1970-01-01: fewer bars, the same trades.
+    let pairs = tape
+        .bars("SPX", option, Span::Days(2), whole.0, whole.1)
+        .unwrap();
+    assert!(pairs.len() < days.len());
+    assert_eq!(pairs.iter().map(|b| b.transactions).sum::<u32>(), 16 * 39);
+
+    assert!(
+        tape.bars("SPX", option, Span::Weeks(0), whole.0, whole.1)
+            .is_err()
+    );
+    let unknown = OptionSymbol::parse("SPX250321P05000000").unwrap();
+    let none = tape.bars(
+        "SPX",
+        Instrument::Option(&unknown),
+        Span::Days(1),
+        whole.0,
+        whole.1,
+    );
+    assert!(none.unwrap().is_empty());
+}
