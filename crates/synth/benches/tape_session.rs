@@ -88,6 +88,11 @@ fn main() -> Result<(), Error> {
             .first()
             .map_or("synthetic", |s| s.as_str()),
     );
+    // The underlying first, as the generator writes it, so option quotes are predicted from it.
+    let index_values = whole_day::<IndexValue>(&generated, Owner::Underlying)?;
+    for v in &index_values {
+        builder.value(*v)?;
+    }
     for &i in &order {
         let from = Owner::Contract(i as u32);
         let entry = &generated.contracts()[i];
@@ -102,26 +107,32 @@ fn main() -> Result<(), Error> {
             builder.trade(to, t)?;
         }
     }
-    for v in whole_day::<IndexValue>(&generated, Owner::Underlying)? {
-        builder.value(v)?;
-    }
     let bench_path = builder.finish()?;
     let copying = started.elapsed();
-    // The same contracts' quotes alone, to split the file's size between quotes and the rest.
-    let mut builder = SessionBuilder::create(&dir.path().join("quotes-only"), "SPX", date)?;
-    builder.source(
-        generated
-            .sources()
-            .first()
-            .map_or("synthetic", |s| s.as_str()),
-    );
-    for &i in &order {
-        let to = builder.contract(generated.contracts()[i].symbol)?;
-        for q in whole_day::<Quote>(&generated, Owner::Contract(i as u32))? {
-            builder.quote(to, q)?;
+    // The same contracts' quotes with the index values they are predicted from, less the index
+    // values alone: the quotes' share of the file.
+    let label = generated
+        .sources()
+        .first()
+        .map_or("synthetic", |s| s.as_str())
+        .to_string();
+    let sized_file = |name: &str, with_quotes: bool| -> Result<u64, Error> {
+        let mut builder = SessionBuilder::create(&dir.path().join(name), "SPX", date)?;
+        builder.source(&label);
+        for v in &index_values {
+            builder.value(*v)?;
         }
-    }
-    let quotes_only_len = std::fs::metadata(builder.finish()?)?.len();
+        if with_quotes {
+            for &i in &order {
+                let to = builder.contract(generated.contracts()[i].symbol)?;
+                for q in whole_day::<Quote>(&generated, Owner::Contract(i as u32))? {
+                    builder.quote(to, q)?;
+                }
+            }
+        }
+        Ok(std::fs::metadata(builder.finish()?)?.len())
+    };
+    let quotes_only_len = sized_file("quotes", true)? - sized_file("values", false)?;
     let file = SessionFile::open(&bench_path)?;
     let symbols: Vec<_> = file.contracts().iter().map(|c| c.symbol).collect();
     let quotes: Vec<Vec<Quote>> = (0..n)
@@ -423,7 +434,7 @@ fn main() -> Result<(), Error> {
     );
     println!(
         "| of which quotes | {quotes_only_len} B = {:.2} MB ({:.2} bits per quote; a file of \
-         the same contracts' quotes alone) | gzip CSV of the quotes {:.1} MB | | |",
+         the same contracts' quotes and the index values less one of the index values alone) | gzip CSV of the quotes {:.1} MB | | |",
         quotes_only_len as f64 / 1e6,
         quotes_only_len as f64 * 8.0 / quote_count as f64,
         csv.quotes_gz.len() as f64 / 1e6

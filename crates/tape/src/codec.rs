@@ -8,7 +8,9 @@
 //!
 //! - times and prices as their change since the previous record;
 //! - quotes as a six-bit mask of the fields that changed (bid, spread, sizes, venues) and only
-//!   the new values of those fields, since most updates move the price and leave the rest alone.
+//!   the new values of those fields, since most updates move the price and leave the rest alone;
+//!   an option's bid may first be adjusted by its move predicted from the underlying's (see
+//!   [`crate::underlying`]), so that a bid that moved as predicted counts as unchanged.
 //!
 //! The layout:
 //!
@@ -23,6 +25,7 @@
 use crate::columns::{Encoding, Sign, Tables, get_column, put_column, unzigzag, zigzag};
 use crate::error::{CorruptKind, TapeError};
 use crate::records::{Bar, IndexValue, Quote, Trade};
+use crate::underlying::{Context, Prediction, PricePath, PriceSource, prices_at};
 use model::Timestamp;
 
 /// Most records in a chunk written.
@@ -64,6 +67,17 @@ pub fn put_decimal(out: &mut Vec<u8>, v: i64) {
         put_varint(out, zigzag(v));
     }
 }
+
+/// 10^0 through 10^18, for [`Cursor::decimal`].
+const POWERS_OF_TEN: [i64; DECIMAL_ZEROS_MAX as usize + 1] = {
+    let mut powers = [1i64; DECIMAL_ZEROS_MAX as usize + 1];
+    let mut i = 1;
+    while i < powers.len() {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
 
 /// Reads varints from a byte slice, failing (never panicking) on truncated or oversized input.
 pub struct Cursor<'a> {
@@ -114,7 +128,7 @@ impl<'a> Cursor<'a> {
             return Err(TapeError::corrupt(CorruptKind::Varint));
         }
         unzigzag(x >> 5)
-            .checked_mul(10i64.pow(zeros as u32))
+            .checked_mul(POWERS_OF_TEN[zeros as usize])
             .ok_or_else(|| TapeError::corrupt(CorruptKind::Range))
     }
 
@@ -212,11 +226,15 @@ impl<'e, 'b> Writer<'e, 'b> {
     }
 }
 
+/// Most columns a chunk of any record type has.
+const MAX_COLUMNS: usize = 8;
+
 /// A chunk being read.
 struct Reader<'p, 't> {
     n: usize,
     head: Cursor<'p>,
-    columns: Vec<&'p [u8]>,
+    /// Each column's bytes (the first `expected_columns` are used).
+    columns: [&'p [u8]; MAX_COLUMNS],
     tables: &'t mut dyn Tables,
 }
 
@@ -226,6 +244,7 @@ impl<'p, 't> Reader<'p, 't> {
         expected_columns: usize,
         tables: &'t mut dyn Tables,
     ) -> Result<Self, TapeError> {
+        debug_assert!(expected_columns <= MAX_COLUMNS);
         let mut cursor = Cursor::new(payload);
         let n = usize::try_from(cursor.varint()?)
             .ok()
@@ -234,14 +253,20 @@ impl<'p, 't> Reader<'p, 't> {
         if cursor.varint()? != expected_columns as u64 {
             return Err(TapeError::corrupt(CorruptKind::ColumnCount));
         }
-        let lengths: Vec<usize> = (0..=expected_columns)
-            .map(|_| cursor.varint().map(|l| l as usize))
-            .collect::<Result<_, _>>()?;
-        let head = Cursor::new(cursor.take(lengths[0])?);
-        let columns = lengths[1..]
-            .iter()
-            .map(|len| cursor.take(*len))
-            .collect::<Result<Vec<_>, _>>()?;
+        let length = |cursor: &mut Cursor<'p>| -> Result<usize, TapeError> {
+            usize::try_from(cursor.varint()?)
+                .map_err(|_| TapeError::corrupt(CorruptKind::Truncated))
+        };
+        let head_len = length(&mut cursor)?;
+        let mut lengths = [0usize; MAX_COLUMNS];
+        for len in lengths.iter_mut().take(expected_columns) {
+            *len = length(&mut cursor)?;
+        }
+        let head = Cursor::new(cursor.take(head_len)?);
+        let mut columns: [&'p [u8]; MAX_COLUMNS] = [&[]; MAX_COLUMNS];
+        for (column, len) in columns.iter_mut().zip(lengths).take(expected_columns) {
+            *column = cursor.take(len)?;
+        }
         Ok(Reader {
             n,
             head,
@@ -324,12 +349,37 @@ mod changed {
     pub const ALL: u64 = 63;
 }
 
-pub fn encode_quotes(quotes: &[Quote], encoding: &mut Encoding<'_>) -> Vec<u8> {
+pub fn encode_quotes(
+    quotes: &[Quote],
+    encoding: &mut Encoding<'_>,
+    underlying: Option<PricePath<'_>>,
+) -> Vec<u8> {
     let mut w = Writer::new(quotes.len(), encoding);
     let Some(first) = quotes.first() else {
         return w.finish();
     };
     let spread = |q: &Quote| q.ask.wrapping_sub(q.bid);
+    // The bids as stored: less their move predicted from the underlying's, when that pays.
+    let bids: Vec<i64> = quotes.iter().map(|q| q.bid).collect();
+    let prices = underlying.map(|path| prices_at(path.points, quotes.iter().map(|q| q.ts)));
+    let prediction = prices
+        .as_deref()
+        .and_then(|prices| Prediction::fit(&bids, prices).map(|p| (p, prices)));
+    let stored: Vec<i64> = match (&prediction, underlying) {
+        (Some((p, prices)), Some(path)) => {
+            w.head(path.source as u64);
+            w.head(zigzag(p.beta));
+            w.head_price(p.unit);
+            bids.iter()
+                .zip(prices.iter())
+                .map(|(b, price)| b.wrapping_sub(p.moved(price.wrapping_sub(prices[0]))))
+                .collect()
+        }
+        _ => {
+            w.head(0);
+            bids
+        }
+    };
     w.head_price(first.bid);
     w.head_price(spread(first));
     w.head(u64::from(first.bid_size));
@@ -338,10 +388,10 @@ pub fn encode_quotes(quotes: &[Quote], encoding: &mut Encoding<'_>) -> Vec<u8> {
     w.head(u64::from(first.ask_exchange));
     let mut masks = Vec::with_capacity(quotes.len());
     let mut fields: [Vec<u64>; 6] = Default::default();
-    for pair in quotes.windows(2) {
+    for (pair, bid) in quotes.windows(2).zip(stored.windows(2)) {
         let (before, q) = (&pair[0], &pair[1]);
         let changes = [
-            (q.bid != before.bid).then(|| q.bid.wrapping_sub(before.bid) as u64),
+            (bid[1] != bid[0]).then(|| bid[1].wrapping_sub(bid[0]) as u64),
             (spread(q) != spread(before)).then(|| spread(q).wrapping_sub(spread(before)) as u64),
             (q.bid_size != before.bid_size).then_some(u64::from(q.bid_size)),
             (q.ask_size != before.ask_size).then_some(u64::from(q.ask_size)),
@@ -376,10 +426,20 @@ pub fn encode_quotes(quotes: &[Quote], encoding: &mut Encoding<'_>) -> Vec<u8> {
 pub fn decode_quotes(
     payload: &[u8],
     first_ts: Timestamp,
-    tables: &mut dyn Tables,
+    context: &mut dyn Context,
     through: Option<Timestamp>,
 ) -> Result<Vec<Quote>, TapeError> {
-    let mut r = Reader::open(payload, 8, tables)?;
+    let mut r = Reader::open(payload, 8, context)?;
+    let predicted = match PriceSource::from_code(r.head()?)? {
+        Some(source) => Some((
+            source,
+            Prediction {
+                beta: unzigzag(r.head()?),
+                unit: r.head_price()?,
+            },
+        )),
+        None => None,
+    };
     let bid = r.head_price()?;
     let spread = r.head_price()?;
     let first = Quote {
@@ -398,16 +458,26 @@ pub fn decode_quotes(
     times.truncate(wanted);
     // Each field column holds as many values as masks have its bit; the wanted quotes use the
     // first `used` of them.
-    let (mut counts, mut used) = ([0usize; 6], [0usize; 6]);
+    // Counted through a histogram of the masks: one step per quote rather than six.
+    let (mut all, mut prefix) = ([0usize; 64], [0usize; 64]);
     for (i, mask) in masks.iter().enumerate() {
         if *mask > changed::ALL {
             return Err(TapeError::corrupt(CorruptKind::Range));
         }
+        all[*mask as usize] += 1;
+        if i + 1 == wanted.saturating_sub(1) {
+            prefix = all;
+        }
+    }
+    if wanted.saturating_sub(1) >= masks.len() {
+        prefix = all;
+    }
+    let (mut counts, mut used) = ([0usize; 6], [0usize; 6]);
+    for mask in 0..64 {
         for bit in 0..6 {
-            let set = (mask >> bit & 1) as usize;
-            counts[bit] += set;
-            if i + 1 < wanted {
-                used[bit] += set;
+            if mask >> bit & 1 == 1 {
+                counts[bit] += all[mask];
+                used[bit] += prefix[mask];
             }
         }
     }
@@ -449,6 +519,18 @@ pub fn decode_quotes(
     apply_changes(later, &masks, 0, bids, first.bid as u64, add, |q, v| {
         q.bid = v as i64
     });
+    if let Some((source, prediction)) = predicted {
+        // The stored bids are less their predicted moves since the first quote: add them back.
+        let (from, to) = (first_ts, quotes.last().map_or(first_ts, |q| q.ts));
+        let points = context.underlying_prices(source, from, to)?;
+        let prices = prices_at(&points, quotes.iter().map(|q| q.ts));
+        for (q, price) in quotes.iter_mut().zip(&prices).skip(1) {
+            q.bid = q
+                .bid
+                .wrapping_add(prediction.moved(price.wrapping_sub(prices[0])));
+        }
+    }
+    let later = &mut quotes[1..];
     apply_changes(later, &masks, 1, spreads, spread as u64, add, |q, v| {
         q.ask = q.bid.wrapping_add(v as i64)
     });
@@ -579,10 +661,10 @@ pub fn encode_trades(trades: &[Trade], encoding: &mut Encoding<'_>) -> Vec<u8> {
 pub fn decode_trades(
     payload: &[u8],
     first_ts: Timestamp,
-    tables: &mut dyn Tables,
+    context: &mut dyn Context,
     _through: Option<Timestamp>,
 ) -> Result<Vec<Trade>, TapeError> {
-    let mut r = Reader::open(payload, 6, tables)?;
+    let mut r = Reader::open(payload, 6, context)?;
     let (price, sequence) = (r.head_price()?, r.head()?);
     let times = r.times(0, first_ts)?;
     let prices = r.running(1, price as u64)?;
@@ -634,10 +716,10 @@ pub fn encode_bars(bars: &[Bar], encoding: &mut Encoding<'_>) -> Vec<u8> {
 pub fn decode_bars(
     payload: &[u8],
     first_start: Timestamp,
-    tables: &mut dyn Tables,
+    context: &mut dyn Context,
     _through: Option<Timestamp>,
 ) -> Result<Vec<Bar>, TapeError> {
-    let mut r = Reader::open(payload, 8, tables)?;
+    let mut r = Reader::open(payload, 8, context)?;
     let open = r.head_price()?;
     let starts = r.times(0, first_start)?;
     let opens = r.running(1, open as u64)?;
@@ -679,10 +761,10 @@ pub fn encode_values(values: &[IndexValue], encoding: &mut Encoding<'_>) -> Vec<
 pub fn decode_values(
     payload: &[u8],
     first_ts: Timestamp,
-    tables: &mut dyn Tables,
+    context: &mut dyn Context,
     _through: Option<Timestamp>,
 ) -> Result<Vec<IndexValue>, TapeError> {
-    let mut r = Reader::open(payload, 2, tables)?;
+    let mut r = Reader::open(payload, 2, context)?;
     let value = r.head_price()?;
     let times = r.times(0, first_ts)?;
     let values = r.running(1, value as u64)?;
@@ -700,10 +782,11 @@ pub fn decode_values(
 mod tests {
     use super::*;
     use crate::columns::{Books, NoTables};
+    use crate::error::CorruptKind;
     use proptest::prelude::*;
 
     type Decode<R> =
-        fn(&[u8], Timestamp, &mut dyn Tables, Option<Timestamp>) -> Result<Vec<R>, TapeError>;
+        fn(&[u8], Timestamp, &mut dyn Context, Option<Timestamp>) -> Result<Vec<R>, TapeError>;
 
     /// Encodes records as the first chunk of a series (no shared tables) and decodes them.
     fn round_trip<R: PartialEq + std::fmt::Debug>(
@@ -736,7 +819,12 @@ mod tests {
     }
 
     fn quotes(records: &[Quote]) -> usize {
-        round_trip(records, |q| q.ts, encode_quotes, decode_quotes)
+        round_trip(
+            records,
+            |q| q.ts,
+            |r, e| encode_quotes(r, e, None),
+            decode_quotes,
+        )
     }
 
     #[test]
@@ -773,6 +861,101 @@ mod tests {
         );
         assert!(Cursor::new(&[0x80, 0x80]).varint().is_err(), "truncated");
         assert!(Cursor::new(&[0xff; 11]).varint().is_err(), "too long");
+    }
+
+    /// A decoding context that knows an underlying's whole price path.
+    struct Path(Vec<crate::underlying::PricePoint>);
+
+    impl Tables for Path {
+        fn shared(
+            &mut self,
+            _: u32,
+            _: usize,
+        ) -> Result<std::sync::Arc<crate::columns::TableDecoder>, TapeError> {
+            Err(TapeError::corrupt(CorruptKind::ColumnMode))
+        }
+        fn own(&mut self, _: usize, _: std::sync::Arc<crate::columns::TableDecoder>) {}
+    }
+
+    impl Context for Path {
+        fn underlying_prices(
+            &mut self,
+            _: PriceSource,
+            _: Timestamp,
+            _: Timestamp,
+        ) -> Result<Vec<crate::underlying::PricePoint>, TapeError> {
+            Ok(self.0.clone())
+        }
+    }
+
+    /// An index stepping each second and an option whose bid follows it at a delta of 0.4 on a
+    /// $0.05 grid, with its own occasional moves.
+    fn index_and_option(seconds: i64) -> (Vec<crate::underlying::PricePoint>, Vec<Quote>) {
+        let second = 1_000_000_000;
+        let mut index = 6_000 * second;
+        let mut points = Vec::new();
+        let mut quotes = Vec::new();
+        for s in 0..seconds {
+            index += ((s * 7919) % 13 - 6) * second / 4;
+            let ts = Timestamp::from_nanos(1_736_951_400 * second + s * second);
+            points.push(crate::underlying::PricePoint { ts, price: index });
+            let tick = 50_000_000;
+            let own = if s % 11 == 0 { tick } else { 0 };
+            let bid = (12 * second + (index - 6_000 * second) * 2 / 5) / tick * tick + own;
+            quotes.push(Quote {
+                ts: Timestamp::from_nanos(ts.as_nanos() + 250_000_000),
+                bid,
+                ask: bid + 2 * tick,
+                bid_size: 10 + (s % 3) as u32,
+                ask_size: 12,
+                bid_exchange: 1,
+                ask_exchange: 2,
+            });
+        }
+        (points, quotes)
+    }
+
+    #[test]
+    fn bids_predicted_from_the_underlying_round_trip_and_cost_less() {
+        let (points, quotes) = index_and_option(300);
+        let encode = |path: Option<PricePath<'_>>| {
+            encode_quotes(
+                &quotes,
+                &mut Encoding {
+                    chunk: 0,
+                    books: &mut Books::default(),
+                },
+                path,
+            )
+        };
+        let plain = encode(None);
+        let predicted = encode(Some(PricePath {
+            source: PriceSource::IndexValues,
+            points: &points,
+        }));
+        assert!(
+            predicted.len() * 3 < plain.len() * 2,
+            "{} vs {} bytes",
+            predicted.len(),
+            plain.len()
+        );
+        let first = quotes[0].ts;
+        let mut context = Path(points.clone());
+        assert_eq!(
+            decode_quotes(&predicted, first, &mut context, None).unwrap(),
+            quotes
+        );
+        let cut = quotes[123].ts;
+        assert_eq!(
+            decode_quotes(&predicted, first, &mut context, Some(cut)).unwrap(),
+            quotes[..125]
+        );
+        // Without the underlying's prices a predicted chunk cannot be read, and says so.
+        assert!(decode_quotes(&predicted, first, &mut NoTables, None).is_err());
+        assert_eq!(
+            decode_quotes(&plain, first, &mut NoTables, None).unwrap(),
+            quotes
+        );
     }
 
     #[test]
@@ -875,7 +1058,7 @@ mod tests {
             }
             quotes(&records);
             // Decoding through an instant gives the quotes up to the first one after it.
-            let payload = encode_quotes(&records, &mut Encoding { chunk: 0, books: &mut Books::default() });
+            let payload = encode_quotes(&records, &mut Encoding { chunk: 0, books: &mut Books::default() }, None);
             let cut = records[records.len() / 2].ts;
             let prefix = decode_quotes(&payload, records[0].ts, &mut NoTables, Some(cut)).unwrap();
             let expected = (records.partition_point(|q| q.ts <= cut) + 1).min(records.len());

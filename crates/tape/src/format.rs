@@ -25,7 +25,7 @@ use model::symbol::{OptionSymbol, Right, Root, Strike};
 
 pub const MAGIC: &[u8; 8] = b"OPTNTAPE";
 pub const FOOTER_MAGIC: &[u8; 8] = b"EPATNTPO";
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 pub const HEADER_LEN: usize = 32;
 pub const FOOTER_LEN: usize = 32;
 /// Longest underlying symbol a file can name.

@@ -19,6 +19,7 @@ pub mod reader;
 pub mod records;
 pub mod series;
 pub mod tape;
+pub mod underlying;
 pub mod writer;
 
 pub use bars::{Instrument, Span};

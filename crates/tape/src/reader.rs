@@ -12,8 +12,9 @@ use crate::format::{
     Catalog, ChunkEntry, ContractEntry, Kind, Owner, SeriesEntry, decode_chunk_index,
     locate_catalog,
 };
-use crate::records::Bar;
+use crate::records::{Bar, IndexValue, Quote};
 use crate::series::{Decoded, Record};
+use crate::underlying::{Context, PricePoint, PriceSource};
 use jiff::civil::Date;
 use model::Timestamp;
 use model::symbol::OptionSymbol;
@@ -131,15 +132,15 @@ impl ChunkCache {
     }
 }
 
-/// Shared tables for decoding one chunk: from the session's cache, or read from the chunk that
-/// wrote them.
-struct ChunkTables<'a> {
+/// What decoding one chunk needs from the rest of the file: shared tables (from the session's
+/// cache, or read from the chunk that wrote them) and the underlying's prices.
+struct ChunkContext<'a> {
     file: &'a SessionFile,
     series: usize,
     chunk: usize,
 }
 
-impl Tables for ChunkTables<'_> {
+impl Tables for ChunkContext<'_> {
     fn shared(&mut self, chunk: u32, column: usize) -> Result<Arc<TableDecoder>, TapeError> {
         if chunk as usize >= self.chunk {
             // A chunk only shares tables of earlier chunks.
@@ -160,6 +161,24 @@ impl Tables for ChunkTables<'_> {
     fn own(&mut self, column: usize, table: Arc<TableDecoder>) {
         self.file
             .keep_table((self.series as u32, self.chunk as u32, column as u8), table);
+    }
+}
+
+impl Context for ChunkContext<'_> {
+    fn underlying_prices(
+        &mut self,
+        source: PriceSource,
+        from: Timestamp,
+        through: Timestamp,
+    ) -> Result<Vec<PricePoint>, TapeError> {
+        if self.file.catalog.series[self.series].owner == Owner::Underlying {
+            // The underlying's own series are never predicted.
+            return Err(TapeError::corrupt(CorruptKind::ColumnMode));
+        }
+        match source {
+            PriceSource::IndexValues => self.file.price_path::<IndexValue>(from, through),
+            PriceSource::QuoteSums => self.file.price_path::<Quote>(from, through),
+        }
     }
 }
 
@@ -407,7 +426,7 @@ impl SessionFile {
         let meta = self.chunks(series)?.entries[chunk];
         let describe = self.describe_chunk(series, chunk);
         let payload = self.chunk_payload(series, chunk)?;
-        let mut tables = ChunkTables {
+        let mut tables = ChunkContext {
             file: self,
             series,
             chunk,
@@ -429,6 +448,47 @@ impl SessionFile {
                 .in_file(&self.path));
         }
         Ok(records)
+    }
+
+    /// The underlying's price path (from its series of `R`) from the last point at or before
+    /// `from` (or the first point) through the last one at or before `through`.
+    fn price_path<R: Record>(
+        &self,
+        from: Timestamp,
+        through: Timestamp,
+    ) -> Result<Vec<PricePoint>, TapeError> {
+        let series = self
+            .series_index(Owner::Underlying, R::KIND)
+            .ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog))?;
+        let entries = &self.chunks(series)?.entries;
+        let start = entries
+            .partition_point(|c| c.first_ts <= from)
+            .saturating_sub(1);
+        let mut points = Vec::new();
+        for (chunk, entry) in entries.iter().enumerate().skip(start) {
+            if entry.first_ts > through && !points.is_empty() {
+                break;
+            }
+            let records = self.chunk::<R>(series, chunk)?;
+            // Only the last point at or before `from` matters before it.
+            let skip = records
+                .partition_point(|r| r.ts() <= from)
+                .saturating_sub(1);
+            if skip > 0 || records.first().is_some_and(|r| r.ts() <= from) {
+                points.clear();
+            }
+            for record in &records[skip..] {
+                if record.ts() > through && !points.is_empty() {
+                    break;
+                }
+                let point = record
+                    .price_point()
+                    .ok_or_else(|| TapeError::corrupt(CorruptKind::Catalog))?
+                    .1;
+                points.push(point);
+            }
+        }
+        Ok(points)
     }
 
     /// Reads and checks every chunk of the file. Returns the number of records checked.

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use model::Timestamp;
 
 use crate::codec;
-use crate::columns::{Encoding, Tables};
+use crate::columns::Encoding;
 use crate::error::TapeError;
 use crate::format::Kind;
 use crate::records::{Bar, IndexValue, Quote, Trade};
+use crate::underlying::{Context, PricePath, PricePoint, PriceSource};
 
 /// A decoded chunk of any kind, as held in the chunk cache.
 #[derive(Clone)]
@@ -39,37 +40,53 @@ pub trait Record: Copy + Send + Sync + 'static {
     const KIND: Kind;
     /// The instant that orders the series (a bar's start).
     fn ts(&self) -> Timestamp;
-    /// Encodes a chunk of the series (see [`codec`]).
-    fn encode(chunk: &[Self], encoding: &mut Encoding<'_>) -> Vec<u8>;
+    /// Encodes a chunk of the series (see [`codec`]); option quotes may be predicted from the
+    /// underlying's price path, when the writer knows it through the chunk's last record.
+    fn encode(
+        chunk: &[Self],
+        encoding: &mut Encoding<'_>,
+        underlying: Option<PricePath<'_>>,
+    ) -> Vec<u8>;
     /// Decodes a chunk whose first record is at `first` (kept in the chunk index).
     /// With `through`, a record type may stop after the first record later than that instant.
     fn decode(
         payload: &[u8],
         first: Timestamp,
-        tables: &mut dyn Tables,
+        context: &mut dyn Context,
         through: Option<Timestamp>,
     ) -> Result<Vec<Self>, TapeError>;
+    /// A point of the underlying's price path, when the underlying's record is one.
+    fn price_point(&self) -> Option<(PriceSource, PricePoint)> {
+        None
+    }
     fn wrap(records: Arc<[Self]>) -> Decoded;
     fn unwrap(decoded: &Decoded) -> Option<Arc<[Self]>>;
 }
 
 macro_rules! record {
-    ($type:ty, $kind:expr, $variant:ident, $ts:ident, $encode:path, $decode:path) => {
+    ($type:ty, $kind:expr, $variant:ident, $ts:ident, $encode:expr, $decode:path, $price:expr) => {
         impl Record for $type {
             const KIND: Kind = $kind;
             fn ts(&self) -> Timestamp {
                 self.$ts
             }
-            fn encode(chunk: &[Self], encoding: &mut Encoding<'_>) -> Vec<u8> {
-                $encode(chunk, encoding)
+            fn encode(
+                chunk: &[Self],
+                encoding: &mut Encoding<'_>,
+                underlying: Option<PricePath<'_>>,
+            ) -> Vec<u8> {
+                $encode(chunk, encoding, underlying)
             }
             fn decode(
                 payload: &[u8],
                 first: Timestamp,
-                tables: &mut dyn Tables,
+                context: &mut dyn Context,
                 through: Option<Timestamp>,
             ) -> Result<Vec<Self>, TapeError> {
-                $decode(payload, first, tables, through)
+                $decode(payload, first, context, through)
+            }
+            fn price_point(&self) -> Option<(PriceSource, PricePoint)> {
+                $price(self)
             }
             fn wrap(records: Arc<[Self]>) -> Decoded {
                 Decoded::$variant(records)
@@ -90,29 +107,45 @@ record!(
     Quotes,
     ts,
     codec::encode_quotes,
-    codec::decode_quotes
+    codec::decode_quotes,
+    |q: &Quote| Some((
+        PriceSource::QuoteSums,
+        PricePoint {
+            ts: q.ts,
+            price: q.bid.wrapping_add(q.ask)
+        }
+    ))
 );
 record!(
     Trade,
     Kind::Trades,
     Trades,
     ts,
-    codec::encode_trades,
-    codec::decode_trades
+    |chunk, encoding, _| codec::encode_trades(chunk, encoding),
+    codec::decode_trades,
+    |_| None
 );
 record!(
     Bar,
     Kind::Bars,
     Bars,
     start,
-    codec::encode_bars,
-    codec::decode_bars
+    |chunk, encoding, _| codec::encode_bars(chunk, encoding),
+    codec::decode_bars,
+    |_| None
 );
 record!(
     IndexValue,
     Kind::Values,
     Values,
     ts,
-    codec::encode_values,
-    codec::decode_values
+    |chunk, encoding, _| codec::encode_values(chunk, encoding),
+    codec::decode_values,
+    |v: &IndexValue| Some((
+        PriceSource::IndexValues,
+        PricePoint {
+            ts: v.ts,
+            price: v.value
+        }
+    ))
 );

@@ -23,6 +23,7 @@ use crate::format::{
 };
 use crate::records::{Bar, IndexValue, Quote, Trade};
 use crate::series::Record;
+use crate::underlying::{PricePath, PricePoint, PriceSource};
 
 /// Builds one session file for one underlying.
 pub struct SessionBuilder {
@@ -44,6 +45,9 @@ pub struct SessionBuilder {
     header_crc: u32,
     sources: Vec<String>,
     current_source: u32,
+    root: PathBuf,
+    /// Whether this is the second writing of a session (see `finish`).
+    rewriting: bool,
 }
 
 /// A series being written: its finished chunks and the records of the chunk being filled.
@@ -208,6 +212,7 @@ impl SessionBuilder {
             file: BufWriter::with_capacity(1 << 20, file),
             path: temp_path,
             offset: 0,
+            prices: UnderlyingPrices::default(),
         };
         out.write(&header)?;
         debug_assert_eq!(out.offset, HEADER_LEN as u64);
@@ -228,6 +233,8 @@ impl SessionBuilder {
             header_crc: crc32fast::hash(&header),
             sources: Vec::new(),
             current_source: 0,
+            root: root.to_path_buf(),
+            rewriting: false,
         })
     }
 
@@ -483,6 +490,7 @@ impl SessionBuilder {
     /// place. Returns its path.
     pub fn finish(mut self) -> Result<PathBuf, TapeError> {
         let mut out = self.out.take().expect("the file is open until finish");
+        out.prices.complete = true;
         let has_values = self.values.contains_key(&Owner::Underlying);
         let mut bar_sources: BTreeMap<Owner, u32> =
             self.trades.iter().map(|(o, p)| (*o, p.source)).collect();
@@ -574,6 +582,14 @@ impl SessionBuilder {
         );
         out.write(&encoded)?;
         out.write(&footer)?;
+        // Option quotes that came before the underlying's prices were written without
+        // predictions; written again with the underlying first, every chunk gets one.
+        let rewrite = out.prices.unpredicted > 0
+            && out
+                .prices
+                .through(Timestamp::from_nanos(i64::MAX))
+                .is_some()
+            && !self.rewriting;
         let Output { file, path, .. } = out;
         let file = file
             .into_inner()
@@ -587,6 +603,14 @@ impl SessionBuilder {
             // Make the rename itself durable.
             let _ = dir.sync_all();
         }
+        if rewrite {
+            let written = crate::reader::SessionFile::open(&self.final_path)?;
+            let mut again = SessionBuilder::create(&self.root, &self.underlying, self.date)?;
+            again.rewriting = true;
+            again.copy_from(&written, |_, _, _| true)?;
+            drop(written);
+            again.finish()?;
+        }
         Ok(self.final_path.clone())
     }
 }
@@ -596,6 +620,39 @@ struct Output {
     file: BufWriter<File>,
     path: PathBuf,
     offset: u64,
+    prices: UnderlyingPrices,
+}
+
+/// The underlying's price path so far, which option quote chunks are predicted from.
+#[derive(Default)]
+struct UnderlyingPrices {
+    values: Vec<PricePoint>,
+    quote_sums: Vec<PricePoint>,
+    /// Whether every record is in (the session is finishing).
+    complete: bool,
+    /// Option quote chunks written before the underlying's prices covered them.
+    unpredicted: u64,
+}
+
+impl UnderlyingPrices {
+    fn add(&mut self, (source, point): (PriceSource, PricePoint)) {
+        match source {
+            PriceSource::IndexValues => self.values.push(point),
+            PriceSource::QuoteSums => self.quote_sums.push(point),
+        }
+    }
+
+    /// The path a chunk ending at `last` can be predicted from: one whose prices as of every
+    /// instant through `last` are final (no later record can change them), index values first.
+    fn through(&self, last: Timestamp) -> Option<PricePath<'_>> {
+        [
+            (PriceSource::IndexValues, &self.values),
+            (PriceSource::QuoteSums, &self.quote_sums),
+        ]
+        .into_iter()
+        .find(|(_, points)| points.last().is_some_and(|p| self.complete || p.ts > last))
+        .map(|(source, points)| PricePath { source, points })
+    }
 }
 
 impl Output {
@@ -630,7 +687,12 @@ impl Output {
             && ((span(first.ts()) != span(record.ts()) && pending.buffer.len() >= MIN_SPAN_CHUNK)
                 || pending.buffer.len() >= CHUNK_RECORDS)
         {
-            self.flush(pending)?;
+            self.flush(pending, owner)?;
+        }
+        if owner == Owner::Underlying
+            && let Some(point) = record.price_point()
+        {
+            self.prices.add(point);
         }
         pending.last_ts = Some(record.ts());
         pending.buffer.push(record);
@@ -638,9 +700,21 @@ impl Output {
         Ok(())
     }
 
-    fn flush<R: Record>(&mut self, pending: &mut Pending<R>) -> Result<(), TapeError> {
+    fn flush<R: Record>(
+        &mut self,
+        pending: &mut Pending<R>,
+        owner: Owner,
+    ) -> Result<(), TapeError> {
         let (Some(first), Some(last)) = (pending.buffer.first(), pending.buffer.last()) else {
             return Ok(());
+        };
+        let underlying = match (owner, R::KIND) {
+            (Owner::Contract(_), Kind::Quotes) => {
+                let covered = self.prices.through(last.ts()).is_some();
+                self.prices.unpredicted += u64::from(!covered);
+                self.prices.through(last.ts())
+            }
+            _ => None,
         };
         let payload = R::encode(
             &pending.buffer,
@@ -648,6 +722,7 @@ impl Output {
                 chunk: pending.chunks.len() as u32,
                 books: &mut pending.books,
             },
+            underlying,
         );
         let entry = ChunkEntry {
             offset: self.offset,
@@ -682,7 +757,7 @@ fn close_all<R: Record>(
     closed: &mut Vec<Closed>,
 ) -> Result<(), TapeError> {
     for (owner, mut pending) in map {
-        out.flush(&mut pending)?;
+        out.flush(&mut pending, owner)?;
         if pending.count > 0 {
             closed.push(Closed {
                 owner,

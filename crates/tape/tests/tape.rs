@@ -567,3 +567,86 @@ fn bars_span_sessions_by_day_week_and_month() {
     );
     assert!(none.unwrap().is_empty());
 }
+
+/// An index moving each second and a call whose bid follows it at a delta of about 0.6.
+fn index_and_call(seconds: i64) -> (Vec<IndexValue>, Vec<Quote>) {
+    let mut index = 5_940_000_000_000i64;
+    let (mut values, mut quotes) = (Vec::new(), Vec::new());
+    for s in 0..seconds {
+        index += ((s * 7919) % 9 - 4) * 250_000_000;
+        values.push(IndexValue {
+            ts: t(s),
+            value: index,
+        });
+        let bid_cents = (2_000 + (index - 5_940_000_000_000) * 3 / 5 / 10_000_000) / 5 * 5;
+        quotes.push(quote(
+            Timestamp::from_nanos(t(s).as_nanos() + 400_000_000),
+            bid_cents,
+            bid_cents + 20,
+        ));
+    }
+    (values, quotes)
+}
+
+#[test]
+fn option_quotes_are_predicted_from_the_underlying_whatever_the_order_written() {
+    let (values, quotes) = index_and_call(3600);
+    // Writes the index values (if `values_at` says where: before or after the quotes) and the
+    // call's quotes (if `with_quotes`).
+    let write = |values_at: Option<bool>, with_quotes: bool| {
+        let root = tempfile::tempdir().unwrap();
+        let mut builder = SessionBuilder::create(root.path(), "SPX", DATE).unwrap();
+        let call = builder.contract(key(5950, 'C')).unwrap();
+        let add_values = |builder: &mut SessionBuilder| {
+            for v in &values {
+                builder.value(*v).unwrap();
+            }
+        };
+        if values_at == Some(true) {
+            add_values(&mut builder);
+        }
+        if with_quotes {
+            for q in &quotes {
+                builder.quote(call, *q).unwrap();
+            }
+        }
+        if values_at == Some(false) {
+            add_values(&mut builder);
+        }
+        let file = SessionFile::open(&builder.finish().unwrap()).unwrap();
+        (root, file)
+    };
+    let (_a, first) = write(Some(true), true);
+    let (_b, last) = write(Some(false), true);
+    let (_c, quotes_alone) = write(None, true);
+    let (_d, values_alone) = write(Some(true), false);
+    let everything = |file: &SessionFile| {
+        file.range::<Quote>(
+            Owner::Contract(0),
+            t(-1),
+            t(4000),
+            Order::Ascending,
+            None,
+            usize::MAX,
+        )
+        .unwrap()
+        .records
+    };
+    assert_eq!(everything(&first), quotes);
+    assert_eq!(everything(&last), quotes);
+    assert_eq!(everything(&quotes_alone), quotes);
+    assert_eq!(
+        first.quote_at(Owner::Contract(0), t(1800)).unwrap(),
+        Some(quotes[1799])
+    );
+    assert_eq!(first.verify().unwrap(), last.verify().unwrap());
+    // The order of writing does not change the file; the prediction makes the quotes' share of
+    // it far smaller than the same quotes cost on their own.
+    assert_eq!(first.file_len(), last.file_len());
+    let predicted = first.file_len() - values_alone.file_len();
+    assert!(
+        predicted * 2 < quotes_alone.file_len(),
+        "quotes cost {predicted} bytes predicted, {} without",
+        quotes_alone.file_len()
+    );
+}
