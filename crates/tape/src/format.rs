@@ -255,8 +255,14 @@ pub fn locate_catalog(file: &[u8]) -> Result<std::ops::Range<usize>, TapeError> 
     if &header[..8] != MAGIC {
         return Err(TapeError::corrupt(CorruptKind::Magic));
     }
-    if u16::from_le_bytes([header[8], header[9]]) != VERSION {
-        return Err(TapeError::corrupt(CorruptKind::Version));
+    let version = u16::from_le_bytes([header[8], header[9]]);
+    if version != VERSION {
+        return Err(TapeError::corrupt(CorruptKind::Version).in_part(|| {
+            format!(
+                "header: format {version}, this build reads {VERSION}; generate or import the \
+                 session again"
+            )
+        }));
     }
     let footer = &file[file.len() - FOOTER_LEN..];
     if &footer[24..32] != FOOTER_MAGIC {
