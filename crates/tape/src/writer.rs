@@ -272,7 +272,6 @@ impl SessionBuilder {
         file: &crate::reader::SessionFile,
         keep: impl Fn(&str, Owner, Kind) -> bool,
     ) -> Result<(), TapeError> {
-        use crate::query::Order;
         let mut owners = Vec::with_capacity(file.contracts().len());
         for entry in file.contracts() {
             let owner = self.contract(entry.symbol)?;
@@ -285,10 +284,6 @@ impl SessionBuilder {
             Owner::Underlying => Owner::Underlying,
             Owner::Contract(i) => owners[i as usize],
         };
-        let everything = (
-            Timestamp::from_nanos(i64::MIN),
-            Timestamp::from_nanos(i64::MAX),
-        );
         let kept: Vec<(Owner, Kind, String)> = file
             .series_list()
             .filter(|(owner, kind, source, _)| keep(source, *owner, *kind))
@@ -305,47 +300,17 @@ impl SessionBuilder {
             let target = map(*owner);
             match kind {
                 Kind::Quotes => {
-                    for q in file
-                        .range::<Quote>(
-                            *owner,
-                            everything.0,
-                            everything.1,
-                            Order::Ascending,
-                            None,
-                            usize::MAX,
-                        )?
-                        .records
-                    {
+                    for q in whole_series::<Quote>(file, *owner)? {
                         self.quote(target, q)?;
                     }
                 }
                 Kind::Trades => {
-                    for t in file
-                        .range::<Trade>(
-                            *owner,
-                            everything.0,
-                            everything.1,
-                            Order::Ascending,
-                            None,
-                            usize::MAX,
-                        )?
-                        .records
-                    {
+                    for t in whole_series::<Trade>(file, *owner)? {
                         self.trade(target, t)?;
                     }
                 }
                 Kind::Values => {
-                    for v in file
-                        .range::<IndexValue>(
-                            *owner,
-                            everything.0,
-                            everything.1,
-                            Order::Ascending,
-                            None,
-                            usize::MAX,
-                        )?
-                        .records
-                    {
+                    for v in whole_series::<IndexValue>(file, *owner)? {
                         self.value(v)?;
                     }
                 }
@@ -353,17 +318,7 @@ impl SessionBuilder {
                 Kind::Bars if has_trades(*owner) || (*owner == Owner::Underlying && has_values) => {
                 }
                 Kind::Bars => {
-                    for b in file
-                        .range::<Bar>(
-                            *owner,
-                            everything.0,
-                            everything.1,
-                            Order::Ascending,
-                            None,
-                            usize::MAX,
-                        )?
-                        .records
-                    {
+                    for b in whole_series::<Bar>(file, *owner)? {
                         self.bar(target, b)?;
                     }
                 }
@@ -613,6 +568,27 @@ impl SessionBuilder {
         }
         Ok(self.final_path.clone())
     }
+}
+
+/// Every record of one series of a session file, in time order.
+fn whole_series<R: Record>(
+    file: &crate::reader::SessionFile,
+    owner: Owner,
+) -> Result<Vec<R>, TapeError> {
+    let everything = (
+        Timestamp::from_nanos(i64::MIN),
+        Timestamp::from_nanos(i64::MAX),
+    );
+    Ok(file
+        .range::<R>(
+            owner,
+            everything.0,
+            everything.1,
+            crate::query::Order::Ascending,
+            None,
+            usize::MAX,
+        )?
+        .records)
 }
 
 /// The file being written and where the next chunk goes.
