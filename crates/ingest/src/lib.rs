@@ -12,6 +12,7 @@
 //! Formats: [`polygon`] flat files, [`databento`] DBN, [`thetadata`] CSV and our own
 //! hand-writable [`plain`] CSV. [`detect`] tells them apart by their first bytes.
 
+mod csv_rows;
 pub mod databento;
 pub mod detect;
 mod error;

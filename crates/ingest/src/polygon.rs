@@ -63,6 +63,7 @@ use model::calendar::new_york_date;
 use model::symbol::OptionSymbol;
 use tape::{Bar, IndexValue, Owner, Quote, Trade};
 
+use crate::csv_rows::each_row;
 use crate::detect::{FileFormat, Head};
 use crate::error::ImportError;
 use crate::staging::{Provides, Staging};
@@ -250,47 +251,13 @@ impl FileFormat for Polygon {
             records: 0,
             days: Days::default(),
         };
-        let mut record = csv::ByteRecord::new();
-        let mut rows: u64 = 0;
-        loop {
-            let line = csv.position().line().max(2);
-            match csv.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(csv_error(path, line, e)),
-            }
-            let line = record.position().map_or(line, |p| p.line());
-            run.row(line, &record)?;
-            rows += 1;
-            if rows.is_multiple_of(65_536) {
-                progress(count.load(Ordering::Relaxed));
-            }
-        }
-        progress(count.load(Ordering::Relaxed));
+        each_row(
+            &mut csv,
+            path,
+            |line, record| run.row(line, record),
+            || progress(count.load(Ordering::Relaxed)),
+        )?;
         Ok(run.records)
-    }
-}
-
-/// An error of the CSV reader: a malformed row, or the file ending or breaking mid-way.
-pub(crate) fn csv_error(path: &Path, line: u64, error: csv::Error) -> ImportError {
-    let line = error.position().map_or(line, |p| p.line());
-    match error.kind() {
-        csv::ErrorKind::Io(io) => ImportError::at_line(
-            path,
-            line,
-            format!("the file is damaged or ends early (compressed data broken off?): {io}"),
-        ),
-        csv::ErrorKind::Utf8 { err, .. } => {
-            ImportError::at_line(path, line, format!("not UTF-8 text: {err}"))
-        }
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => ImportError::at_line(
-            path,
-            line,
-            format!("found a row with {len} fields where the header has {expected_len}"),
-        ),
-        _ => ImportError::at_line(path, line, error.to_string()),
     }
 }
 

@@ -44,9 +44,9 @@ use model::Timestamp;
 use model::symbol::{OptionSymbol, Right, Root, Strike};
 use tape::{Bar, IndexValue, Owner, Quote, Trade};
 
+use crate::csv_rows::each_row;
 use crate::detect::{FileFormat, Head};
 use crate::error::ImportError;
-use crate::polygon::csv_error;
 use crate::polygon::fields::{self, Columns, cell, shown};
 use crate::staging::{Provides, Staging};
 use crate::{Progress, open_decompressed};
@@ -409,23 +409,12 @@ impl FileFormat for ThetaData {
             ordinal: None,
             records: 0,
         };
-        let mut record = csv::ByteRecord::new();
-        let mut rows: u64 = 0;
-        loop {
-            let line = csv.position().line().max(2);
-            match csv.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(csv_error(path, line, e)),
-            }
-            let line = record.position().map_or(line, |p| p.line());
-            run.row(line, &record)?;
-            rows += 1;
-            if rows.is_multiple_of(65_536) {
-                progress(count.load(Ordering::Relaxed));
-            }
-        }
-        progress(count.load(Ordering::Relaxed));
+        each_row(
+            &mut csv,
+            path,
+            |line, record| run.row(line, record),
+            || progress(count.load(Ordering::Relaxed)),
+        )?;
         Ok(run.records)
     }
 }
