@@ -2,8 +2,9 @@
 //! trade against.
 //!
 //! - Prices: a daily model with mean-reverting stochastic volatility, the leverage effect, jumps
-//!   and a common market factor ([`daily`]), and a second-by-second intraday path with the U-shaped
-//!   time-of-day pattern of variance ([`intraday`]).
+//!   and a common market factor, bridged between yearly anchor levels so every year from 2020 to
+//!   2027 trades near its real level ([`daily`]), and a second-by-second intraday path with the
+//!   U-shaped time-of-day pattern of variance ([`intraday`]).
 //! - Options: an SSVI implied volatility surface with an index put skew and a term structure
 //!   from expected variance ([`surface`]); SPX with SPXW dailies and weeklies and AM-settled
 //!   monthlies, equities and ETFs with weeklies and monthlies, on real strike increments

@@ -109,15 +109,32 @@ fn expiration_dates(listing: Listing, today: Date, root: &str) -> Vec<Date> {
     dates
 }
 
-/// Strikes from the money outward until `below` and `above` away, on the product's grid.
-fn strikes(product: &Product, spot: f64, sd: f64, below: f64, above: f64) -> Vec<f64> {
+/// Strikes from the money outward until `below` and `above` away, on the product's grid: fine
+/// near the money, and within a couple of fine steps of every price the underlying reaches
+/// during the day (`reach`), where exchanges add strikes as it moves.
+fn strikes(
+    product: &Product,
+    spot: f64,
+    sd: f64,
+    (below, above): (f64, f64),
+    reach: (f64, f64),
+) -> Vec<f64> {
     let near = product.strike_step(spot, 0.0, sd);
     let center = (spot / near).round() * near;
+    let (low, high) = (reach.0 - 2.0 * near, reach.1 + 2.0 * near);
+    // Distance from the money as the strike grid sees it: none where the day trades.
+    let distance = |k: f64| {
+        if (low..=high).contains(&k) {
+            0.0
+        } else {
+            (k - spot).abs()
+        }
+    };
     let mut out = vec![center];
     for direction in [1.0, -1.0] {
         let mut k = center;
         loop {
-            let step = product.strike_step(spot, (k - spot).abs(), sd);
+            let step = product.strike_step(spot, distance(k), sd);
             // Step to the next multiple of this step in the direction of travel.
             let next = if direction > 0.0 {
                 ((k + 1e-9) / step).floor() * step + step
@@ -187,7 +204,7 @@ pub fn listed(
                 settlement,
                 sessions_after_today,
                 am_settled,
-                strikes: strikes(product, spot, sd, below, above),
+                strikes: strikes(product, spot, sd, (below, above), reach),
                 session_lengths,
             });
         }
@@ -261,6 +278,39 @@ mod tests {
         );
         for expiry in &expiries {
             assert!(expiry.strikes.iter().all(|k| (k / 2.5).fract() == 0.0));
+        }
+    }
+
+    #[test]
+    fn strikes_stay_fine_wherever_the_day_trades_and_at_low_prices() {
+        let universe = default_universe();
+        let tsla = universe.iter().find(|p| p.symbol == "TSLA").unwrap();
+        // Friday 2025-11-28 (a 13:00 close): the weekly expires today, and TSLA runs from its
+        // open at 355 up to 390, beyond the fine grid around the open.
+        let expiries = listed(tsla, date(2025, 11, 28), 355.0, 0.55, (352.0, 390.0));
+        let today = &expiries[0];
+        assert_eq!(today.date, date(2025, 11, 28));
+        for price in [355.0, 372.0, 390.0] {
+            let above: Vec<f64> = today
+                .strikes
+                .iter()
+                .copied()
+                .filter(|k| *k > price)
+                .take(2)
+                .collect();
+            assert!(
+                above.len() == 2 && above[1] - above[0] <= 5.0 && above[0] - price <= 5.0,
+                "{price}: {:?}",
+                today.strikes
+            );
+        }
+        // TSLA near $29 (early 2020, split-adjusted): dollar strikes, several each side.
+        let early = listed(tsla, date(2020, 1, 2), 29.0, 0.55, (28.5, 29.5));
+        for expiry in &early {
+            let below = expiry.strikes.iter().filter(|k| **k < 29.0).count();
+            let above = expiry.strikes.iter().filter(|k| **k > 29.0).count();
+            assert!(below >= 3 && above >= 3, "{:?}", expiry.strikes);
+            assert!(expiry.strikes.windows(2).all(|w| w[1] - w[0] <= 2.5));
         }
     }
 }

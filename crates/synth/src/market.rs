@@ -117,7 +117,7 @@ pub struct Quoter {
     pub spread_rel: f64,
     pub base_size: f64,
     /// Venues this contract trades on; a single one for exclusively listed products.
-    pub venues: &'static [u16],
+    pub venues: Venues,
     jitter: f64,
     /// The quoted width in ticks: market makers keep it while their target width stays close.
     width_ticks: i64,
@@ -134,18 +134,51 @@ fn venue_weight(v: u16) -> f64 {
     }
 }
 
-pub fn pick_venue(rng: &mut Rng, venues: &[u16]) -> u16 {
-    if venues.len() == 1 {
-        return venues[0];
+/// The most venues a list may hold.
+const MAX_VENUES: usize = 24;
+
+/// A list of venues with their cumulative weights, so that drawing one (for every displayed
+/// size change and every print) takes one uniform and a short scan.
+#[derive(Clone, Copy, Debug)]
+pub struct Venues {
+    codes: &'static [u16],
+    cumulative: [f64; MAX_VENUES],
+}
+
+impl Venues {
+    pub fn new(codes: &'static [u16]) -> Venues {
+        assert!(
+            !codes.is_empty() && codes.len() <= MAX_VENUES,
+            "1 to {MAX_VENUES} venues"
+        );
+        let mut cumulative = [0.0; MAX_VENUES];
+        let mut total = 0.0;
+        for (slot, code) in cumulative.iter_mut().zip(codes) {
+            total += venue_weight(*code);
+            *slot = total;
+        }
+        Venues { codes, cumulative }
     }
-    venues[rng.weighted_by(venues.len(), |i| venue_weight(venues[i]))]
+
+    pub fn pick(&self, rng: &mut Rng) -> u16 {
+        let n = self.codes.len();
+        if n == 1 {
+            return self.codes[0];
+        }
+        let target = rng.uniform() * self.cumulative[n - 1];
+        let i = self.cumulative[..n].partition_point(|c| *c <= target);
+        self.codes[i.min(n - 1)]
+    }
 }
 
 /// Displayed sizes cluster on round numbers: a size near `typical`, on a short ladder.
 pub fn round_size(rng: &mut Rng, typical: f64) -> u32 {
     const LADDER: [f64; 9] = [0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0];
-    const WEIGHTS: [f64; 9] = [1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0, 2.0, 1.0];
-    let raw = typical * LADDER[rng.weighted(&WEIGHTS)];
+    // Weights 1, 2, 3, 4, 5, 4, 3, 2, 1, summed ahead: one uniform and a short scan.
+    const CUMULATIVE: [f64; 9] = [1.0, 3.0, 6.0, 10.0, 15.0, 19.0, 22.0, 24.0, 25.0];
+    let target = rng.uniform() * CUMULATIVE[8];
+    let rung = CUMULATIVE.partition_point(|c| *c <= target).min(8);
+    let raw = typical * LADDER[rung];
     let step = if raw < 10.0 {
         1.0
     } else if raw < 100.0 {
@@ -170,7 +203,7 @@ impl Quoter {
         spread_abs: f64,
         spread_rel: f64,
         base_size: f64,
-        venues: &'static [u16],
+        venues: Venues,
     ) -> Quoter {
         Quoter {
             ticks,
@@ -248,13 +281,13 @@ impl Quoter {
             if bid == 0 {
                 market.bid_venue = 0;
             } else if market.bid_venue == 0 || rng.chance(0.5) {
-                market.bid_venue = pick_venue(rng, self.venues);
+                market.bid_venue = self.venues.pick(rng);
             }
         }
         if market.ask_size == 0 || resize(rng, ask != self.last.ask) {
             market.ask_size = round_size(rng, typical);
             if market.ask_venue == 0 || rng.chance(0.5) {
-                market.ask_venue = pick_venue(rng, self.venues);
+                market.ask_venue = self.venues.pick(rng);
             }
         }
         if bid == 0 {
@@ -334,7 +367,7 @@ pub fn option_print(
     market: &Market,
     ticks: Ticks,
     mean_size: f64,
-    venues: &[u16],
+    venues: &Venues,
 ) -> Print {
     let side = rng.uniform();
     let price = if side < 0.47 || market.bid == 0 {
@@ -362,9 +395,15 @@ pub fn option_print(
     Print {
         price,
         size,
-        venue: pick_venue(rng, venues),
+        venue: venues.pick(rng),
         conditions: [code, condition::NONE, condition::NONE, condition::NONE],
     }
+}
+
+/// The stock exchanges and reporting facility, weighted.
+fn stock_venues() -> &'static Venues {
+    static VENUES: std::sync::OnceLock<Venues> = std::sync::OnceLock::new();
+    VENUES.get_or_init(|| Venues::new(venue::STOCK_EXCHANGES))
 }
 
 /// A stock's national best bid and offer around a mid price, in cents and shares.
@@ -389,13 +428,13 @@ pub fn stock_market(
     if bid != last.bid || last.bid_size == 0 || rng.chance(0.05) {
         market.bid_size = 100 * round_size(rng, lots);
         if last.bid_venue == 0 || rng.chance(0.5) {
-            market.bid_venue = pick_venue(rng, venue::STOCK_EXCHANGES);
+            market.bid_venue = stock_venues().pick(rng);
         }
     }
     if ask != last.ask || last.ask_size == 0 || rng.chance(0.05) {
         market.ask_size = 100 * round_size(rng, lots);
         if last.ask_venue == 0 || rng.chance(0.5) {
-            market.ask_venue = pick_venue(rng, venue::STOCK_EXCHANGES);
+            market.ask_venue = stock_venues().pick(rng);
         }
     }
     market
@@ -425,7 +464,7 @@ pub fn stock_print(rng: &mut Rng, market: &Market) -> Print {
     Print {
         price,
         size,
-        venue: pick_venue(rng, venue::STOCK_EXCHANGES),
+        venue: stock_venues().pick(rng),
         conditions,
     }
 }
@@ -456,7 +495,7 @@ mod tests {
     #[test]
     fn quotes_are_on_the_grid_and_never_locked_or_crossed() {
         let mut rng = Rng::stream(&[1]);
-        let mut quoter = Quoter::new(Ticks::Index, 0.05, 0.012, 25.0, &[venue::CBOE]);
+        let mut quoter = Quoter::new(Ticks::Index, 0.05, 0.012, 25.0, Venues::new(&[venue::CBOE]));
         for i in 0..20_000 {
             let theo = 0.001 + (i as f64 * 0.37) % 80.0;
             let m = quoter.quote(&mut rng, theo, 0.3, Quoter::open_widening(i as f64));

@@ -3,8 +3,9 @@
 //! Every random draw in the synthetic market comes from a stream named by the seed and labels
 //! (an underlying, a date, a contract), so a session's data depends only on the seed and what the
 //! session is, never on which other sessions were generated or in which order. The generator is
-//! xoshiro256**, seeded through SplitMix64; both are simple, fast and fixed here forever, so the
-//! same seed gives the same market on every machine and release.
+//! xoshiro256**, seeded through SplitMix64; both are simple and fast, and the same seed gives the
+//! same market on every machine. A release that changes any draw (as any change to the generator
+//! does) gives a different market for the same seed; docs/decisions.md says when that happened.
 
 use crate::math::ln;
 /// SplitMix64 step: a good 64-bit mixer.
@@ -16,15 +17,16 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Hashes labels into a 64-bit stream key.
+/// Hashes labels into a 64-bit stream key. Each part is mixed in before the next one comes, so
+/// nearby seeds and nearby dates never name the same stream (XOR-ing small numbers into one
+/// unmixed state let seed 1 on one day share its stream with seed 0 on another).
 pub fn key(parts: &[u64]) -> u64 {
     let mut state = 0x6f70_7469_6f6e_7461; // "optionta"
-    let mut out = 0;
     for part in parts {
-        state ^= *part;
-        out = splitmix(&mut state);
+        let mut mixed = state ^ *part;
+        state = splitmix(&mut mixed);
     }
-    out
+    state
 }
 
 /// Labels as numbers: text hashed with FNV-1a.
@@ -145,6 +147,19 @@ mod tests {
         assert_eq!(a, b);
         let mut other = Rng::stream(&[42, label("SPY")]);
         assert_ne!(a[0], other.next_u64());
+    }
+
+    #[test]
+    fn nearby_seeds_and_days_name_different_streams() {
+        let mut keys = std::collections::HashSet::new();
+        for seed in 0..400u64 {
+            for day in 20_230_101..20_230_400u64 {
+                assert!(
+                    keys.insert(key(&[seed, label("market"), day])),
+                    "seed {seed} day {day} shares a stream"
+                );
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::daily::{Day, TRADING_DAYS};
 use crate::intraday::{Path, path, seasonality};
 use crate::listings::{Expiry, listed};
 use crate::market::{
-    Arrivals, Market, Print, Quoter, Ticks, liquidity, option_print, stock_market, stock_print,
+    Arrivals, Market, Print, Quoter, Ticks, Venues, liquidity, option_print, stock_market,
+    stock_print,
 };
 use crate::rng::{Rng, label};
 use crate::surface::{Slice, Surface};
@@ -39,9 +40,9 @@ pub struct SessionStats {
 /// the underlying re-price it sooner (see [`standing_until`]).
 fn repricing_interval(abs_delta: f64) -> usize {
     if (0.2..=0.8).contains(&abs_delta) {
-        1
-    } else if (0.08..=0.92).contains(&abs_delta) {
         2
+    } else if (0.08..=0.92).contains(&abs_delta) {
+        3
     } else if (0.02..=0.98).contains(&abs_delta) {
         5
     } else {
@@ -117,8 +118,7 @@ pub fn generate(
             }
         }
         Publication::Stock => {
-            let (quotes, trades) =
-                stock_tape(config.seed, product, day.date, open, &path, &mut builder)?;
+            let (quotes, trades) = stock_tape(config.seed, product, &session, &path, &mut builder)?;
             stats.quotes += quotes;
             stats.trades += trades;
         }
@@ -188,7 +188,8 @@ fn expiry_slices(
         .map(|s| {
             let now = open.as_nanos() + s as i64 * NANOS;
             let to_settlement = (expiry.settlement.as_nanos() - now) as f64 / NANOS as f64;
-            // Today's variance still to come, in full sessions: an early close has less.
+            // Today's variance expected still to come, from what is known at this second (never
+            // the rest of the day's realised path), in full sessions: an early close has less.
             let today = path.remaining[s] * day.length;
             Surface::new(product, path.price[s], regime[s], rate).slice(
                 to_settlement,
@@ -209,16 +210,16 @@ fn options_tape(
     spot: &[f64],
     builder: &mut SessionBuilder,
 ) -> Result<(usize, u64, u64), SynthError> {
-    let (date, open) = (session.date, session.open);
+    let (date, open, close) = (session.date, session.open, session.close.as_nanos());
     let info = model::roots::root_info(expiry.root.as_str());
     let ticks = Ticks::for_root_rule(info.ticks);
     let american = info.exercise == model::roots::Exercise::American;
     // SPX and its weeklies trade on Cboe alone; equity options on every exchange.
-    let venues: &'static [u16] = if info.delivery == model::roots::Delivery::Cash {
+    let venues = Venues::new(if info.delivery == model::roots::Delivery::Cash {
         &[venue::CBOE]
     } else {
         venue::OPTION_EXCHANGES
-    };
+    });
     let shape = seasonality(slices.len());
     let widening: Vec<f64> = (0..slices.len())
         .map(|s| Quoter::open_widening(s as f64))
@@ -242,6 +243,8 @@ fn options_tape(
             Right::Call => OptionKind::Call,
             Right::Put => OptionKind::Put,
         };
+        // Log-moneyness every second from logs taken once: ln is a good part of the loop's cost.
+        let log_strike = ln(strike);
         let mut quoter = Quoter::new(
             ticks,
             product.spread_abs,
@@ -257,7 +260,7 @@ fn options_tape(
         let mut s = 0;
         while s < slices.len() {
             let slice = &slices[s];
-            let x = ln(slice.forward / strike);
+            let x = slice.log_forward - log_strike;
             let total_vol = slice.total_variance(-x).sqrt();
             let (mut theo, mut delta) =
                 black76_price_delta(kind, slice.forward, strike, x, total_vol, slice.discount);
@@ -302,11 +305,13 @@ fn options_tape(
                     &market,
                 )
             };
-            // Trades against this market until the next re-pricing.
+            // Trades against this market until the next re-pricing, and never after the close
+            // (the last market stands from a moment into the session's last second).
             let span = (next - s) as f64;
+            let span = span.min((close - posted) as f64 / NANOS as f64);
             let rate = product.option_trade_rate * liquidity(abs_delta).powi(2) * shape[s];
             arrivals.within(&mut rng, rate, span, |rng, offset| {
-                let print = option_print(rng, &market, ticks, mean_size, venues);
+                let print = option_print(rng, &market, ticks, mean_size, &venues);
                 sequence += 1;
                 trades += 1;
                 let at = Timestamp::from_nanos(posted + offset);
@@ -387,12 +392,17 @@ fn open_interest(
 fn stock_tape(
     seed: u64,
     product: &Product,
-    date: Date,
-    open: Timestamp,
+    session: &calendar::Session,
     path: &Path,
     builder: &mut SessionBuilder,
 ) -> Result<(u64, u64), SynthError> {
-    let mut rng = Rng::stream(&[seed, label(product.symbol), label("stock"), date_key(date)]);
+    let (open, close) = (session.open, session.close.as_nanos());
+    let mut rng = Rng::stream(&[
+        seed,
+        label(product.symbol),
+        label("stock"),
+        date_key(session.date),
+    ]);
     let shape = seasonality(path.seconds());
     let mut last = Market::default();
     let (mut quotes, mut trades) = (0u64, 0u64);
@@ -414,11 +424,12 @@ fn stock_tape(
             quotes += 1;
             last = market;
         }
-        // Trades against this market until the next second's.
+        // Trades against this market until the next second's, and never after the close.
+        let span = (1.0f64).min((close - at.as_nanos()) as f64 / NANOS as f64);
         arrivals.within(
             &mut rng,
             product.stock_trade_rate * season,
-            1.0,
+            span,
             |rng, offset| {
                 let print = stock_print(rng, &market);
                 sequence += 1;

@@ -1,9 +1,10 @@
 //! The implied volatility surface.
 //!
 //! At-the-money total implied variance θ(T) to each expiry is the variance the market expects to
-//! be realised until settlement (the rest of today's session by its time-of-day shape, then each
-//! night and session, with the variance regime reverting to its long-run level), times a variance
-//! premium. Across strikes the smile is Gatheral and Jacquier's SSVI,
+//! be realised until settlement (the rest of today's session as expected from what is known at
+//! that instant, see [`crate::intraday`], then each night and session, with the variance regime
+//! reverting to its long-run level), times a variance premium. Across strikes the smile is
+//! Gatheral and Jacquier's SSVI,
 //!
 //! ```text
 //! w(k) = θ/2 · (1 + ρφk + sqrt((φk + ρ)² + 1 − ρ²)),   φ = η / sqrt(θ),   k = ln(K / F)
@@ -43,6 +44,7 @@ pub struct Slice {
     /// Calendar years to settlement.
     pub years: f64,
     pub forward: f64,
+    pub log_forward: f64,
     /// e^(−r·T): what a dollar at settlement is worth now.
     pub discount: f64,
     /// At-the-money total implied variance.
@@ -95,9 +97,11 @@ impl Surface {
         }
         // Never quite zero: a tiny floor keeps the last seconds of an expiring option well defined.
         let theta = (self.premium * self.premium * expected).max(1e-12);
+        let log_forward = ln(self.spot) + (self.rate - self.dividend_yield) * years;
         Slice {
             years,
-            forward: self.spot * exp((self.rate - self.dividend_yield) * years),
+            forward: exp(log_forward),
+            log_forward,
             discount: exp(-self.rate * years),
             theta,
             rho: self.rho,

@@ -1,7 +1,8 @@
 //! The products of the synthetic market and their parameters.
 //!
-//! Levels are set on a reference date near the present (early January 2025) so that prices look
-//! familiar; volatilities, skews and liquidity follow what these products typically show.
+//! Levels follow history: each product is pinned to its approximate real close at the first
+//! session of every year from 2020 (see [`Product::anchors`]); volatilities, skews and liquidity
+//! follow what these products typically show.
 
 /// How an underlying is published.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,13 +33,22 @@ pub struct RootSpec {
     pub listings: &'static [Listing],
 }
 
+/// The year of the first anchor level.
+pub const FIRST_ANCHOR_YEAR: i16 = 2020;
+/// Anchor years: 2020 through 2028, so every day of 2020 through 2027 (the years the exchange
+/// calendar is checked against) lies between two anchors.
+pub const ANCHOR_YEARS: usize = 9;
+
 /// Parameters of one product.
 #[derive(Clone, Debug)]
 pub struct Product {
     pub symbol: &'static str,
     pub publication: Publication,
-    /// Price on the reference date.
-    pub reference_price: f64,
+    /// Closes at the first session of each year from [`FIRST_ANCHOR_YEAR`]: approximate real
+    /// closes on today's share basis (split-adjusted; NFLX on its basis before the 2025 split, on
+    /// which its strikes are set), 2026 rounded, 2027 and 2028 extrapolated with a modest drift
+    /// (about 6 % a year). The daily walk is bridged between them.
+    pub anchors: [f64; ANCHOR_YEARS],
     /// Long-run annualised volatility of returns.
     pub long_run_vol: f64,
     /// Daily mean reversion speed of log variance.
@@ -80,14 +90,17 @@ impl Product {
     /// deviation of the underlying to expiry (`sd`, in price units).
     pub fn strike_step(&self, price: f64, distance: f64, sd: f64) -> f64 {
         // Exchanges list fine strikes near the money and coarser ones further out.
-        let near = distance <= 1.5 * sd.max(price * 0.004);
+        let near = distance <= 1.0 * sd.max(price * 0.004);
+        // A stock's own increments hold near its recent levels; years ago it traded far lower
+        // (TSLA near $30 split-adjusted in 2020) and was listed on the finer steps of its price.
         let (fine, coarse) = match self.symbol {
             "SPX" => (5.0, 25.0),
             "SPY" | "QQQ" => (1.0, 5.0),
-            "AAPL" => (2.5, 5.0),
-            "NFLX" => (10.0, 25.0),
-            "TSLA" => (5.0, 10.0),
+            "AAPL" if price >= 100.0 => (2.5, 5.0),
+            "NFLX" if price >= 500.0 => (10.0, 25.0),
+            "TSLA" if price >= 150.0 => (5.0, 10.0),
             _ if price < 25.0 => (0.5, 1.0),
+            _ if price < 100.0 => (1.0, 2.5),
             _ if price < 200.0 => (2.5, 5.0),
             _ => (5.0, 10.0),
         };
@@ -122,7 +135,7 @@ pub fn default_universe() -> Vec<Product> {
     let base = Product {
         symbol: "",
         publication: Publication::Stock,
-        reference_price: 100.0,
+        anchors: [100.0; ANCHOR_YEARS],
         long_run_vol: 0.25,
         reversion: 0.05,
         vol_of_vol: 0.08,
@@ -148,7 +161,9 @@ pub fn default_universe() -> Vec<Product> {
         Product {
             symbol: "SPX",
             publication: Publication::Index,
-            reference_price: 5_900.0,
+            anchors: [
+                3_258.0, 3_701.0, 4_797.0, 3_824.0, 4_743.0, 5_900.0, 6_860.0, 7_250.0, 7_680.0,
+            ],
             long_run_vol: 0.155,
             reversion: 0.04,
             vol_of_vol: 0.09,
@@ -171,12 +186,15 @@ pub fn default_universe() -> Vec<Product> {
         Product {
             symbol: "VIX",
             publication: Publication::VolatilityIndex,
-            reference_price: 16.0,
+            // Unused: VIX is computed from the SPX surface, never walked.
+            anchors: [16.0; ANCHOR_YEARS],
             ..base.clone()
         },
         Product {
             symbol: "SPY",
-            reference_price: 590.0,
+            anchors: [
+                325.0, 369.0, 478.0, 381.0, 473.0, 590.0, 683.0, 722.0, 765.0,
+            ],
             long_run_vol: 0.155,
             leverage: -0.75,
             market_correlation: 0.995,
@@ -199,7 +217,9 @@ pub fn default_universe() -> Vec<Product> {
         },
         Product {
             symbol: "QQQ",
-            reference_price: 510.0,
+            anchors: [
+                216.0, 309.0, 402.0, 264.0, 403.0, 510.0, 614.0, 650.0, 690.0,
+            ],
             long_run_vol: 0.2,
             leverage: -0.65,
             market_correlation: 0.9,
@@ -217,7 +237,7 @@ pub fn default_universe() -> Vec<Product> {
         },
         Product {
             symbol: "AAPL",
-            reference_price: 245.0,
+            anchors: [75.1, 129.4, 182.0, 125.1, 185.6, 245.0, 271.0, 287.0, 304.0],
             long_run_vol: 0.26,
             market_correlation: 0.7,
             dividend_yield: 0.004,
@@ -230,7 +250,9 @@ pub fn default_universe() -> Vec<Product> {
         },
         Product {
             symbol: "NFLX",
-            reference_price: 880.0,
+            anchors: [
+                330.0, 523.0, 597.0, 295.0, 468.5, 880.0, 910.0, 965.0, 1_020.0,
+            ],
             long_run_vol: 0.34,
             market_correlation: 0.45,
             leverage: -0.35,
@@ -241,8 +263,9 @@ pub fn default_universe() -> Vec<Product> {
             roots: equity_roots!("NFLX"),
             option_size: 15.0,
             option_trade_rate: 0.006,
-            spread_abs: 0.05,
-            spread_rel: 0.02,
+            // Cheap contracts (an expiring one late in its day) a few cents wide, not a dime.
+            spread_abs: 0.03,
+            spread_rel: 0.018,
             stock_spread_cents: 4.0,
             stock_lots: 1.0,
             stock_trade_rate: 0.5,
@@ -250,7 +273,7 @@ pub fn default_universe() -> Vec<Product> {
         },
         Product {
             symbol: "TSLA",
-            reference_price: 400.0,
+            anchors: [28.7, 243.3, 399.9, 108.1, 248.4, 400.0, 438.0, 465.0, 493.0],
             long_run_vol: 0.55,
             market_correlation: 0.5,
             leverage: -0.3,

@@ -1,9 +1,9 @@
 //! Realism of the synthetic market, checked on the written tape the way a trader would look at it.
 //!
-//! A small but varied market (SPX with VIX, an index ETF and two single stocks; two seeds;
-//! sessions in calm and stressed regimes, on a monthly expiration and on an early close) is
-//! generated once, and every option chain is snapshotted from just after the open to the close.
-//! The checks:
+//! A small but varied market (SPX with VIX, an index ETF and two single stocks with two seeds,
+//! and the other index ETF and single stock of the default universe with one; sessions in calm
+//! and stressed regimes, on a monthly expiration and on an early close) is generated once, and
+//! every option chain is snapshotted from just after the open to the close. The checks:
 //!
 //! - quotes: non-negative bids, positive asks, never crossed or locked, on the root's tick grid
 //!   (and the stocks' own quotes uncrossed on the penny), never older than paper trading accepts;
@@ -15,7 +15,13 @@
 //!   day, the put skew, the term structure, spreads at the money, in the wings and at the open,
 //!   liquid contracts tradable under paper trading's wide-spread rule, expiring options against
 //!   the variance the session then realises, VIX against 30-day SPX volatility and against SPX's
-//!   moves, open interest.
+//!   moves, open interest;
+//! - trades, option and stock, read in full: inside the session, on the tick grid and inside the
+//!   quote in force when they print (the generator prints at the bid, the ask or a grid price
+//!   between them, never through the market, multi-leg prints included), whole positive sizes of
+//!   a plausible magnitude, real venues (SPX options on Cboe alone) and valid condition codes (an
+//!   odd-lot stock print exactly when under 100 shares), more trades near the money than in the
+//!   wings and more at the open and the close than at midday.
 //!
 //! Every check collects all its violations and reports the first few with the product, seed,
 //! date, time, contracts and quotes involved.
@@ -30,8 +36,9 @@ use model::Timestamp;
 use model::calendar;
 use model::roots::{Exercise, TickRule, root_info};
 use model::symbol::{OptionSymbol, Right};
+use model::venues::{condition, venue};
 use pricing::{OptionKind, black76_greeks, black76_implied_vol};
-use tape::{Owner, PRICE_SCALE, Quote, SessionFile};
+use tape::{Order, Owner, PRICE_SCALE, Quote, SIZE_SCALE, SessionFile, Trade};
 
 /// The rate the generator discounts with (`Config::new`'s default).
 const RATE: f64 = 0.04;
@@ -153,28 +160,56 @@ struct Market {
     snapshots: Vec<Snapshot>,
     vix: Vec<VixPoint>,
     series: Vec<Series>,
+    trades: TradeChecks,
+}
+
+/// The products generated with every seed.
+const PRODUCTS: [&str; 5] = ["SPX", "VIX", "SPY", "AAPL", "TSLA"];
+/// The rest of the default universe, generated with the first seed only to keep the run short.
+const FIRST_SEED_ONLY: [&str; 2] = ["QQQ", "NFLX"];
+
+/// What one seed generates.
+struct Plan {
+    seed: u64,
+    dates: Vec<Date>,
+    products: Vec<&'static str>,
+    /// Whether every trade is read and checked: a million or two a session, so the first seed
+    /// only, which has every product.
+    trades: bool,
 }
 
 /// The sessions generated: each seed gets a calm session, the most volatile SPX session of a
 /// stressed year (picked from the daily model so the regime is genuinely high), a monthly
 /// expiration Friday and the day after Thanksgiving (a 13:00 close).
-fn plan() -> Vec<(u64, Vec<Date>)> {
+fn plan() -> Vec<Plan> {
     let spx = synth::default_universe()
         .into_iter()
         .find(|p| p.symbol == "SPX")
         .expect("SPX");
     let mut plan = Vec::new();
-    for (seed, calm, monthly) in [
+    for (i, (seed, calm, monthly)) in [
         (7u64, date(2024, 6, 4), date(2024, 9, 20)),
         (2024u64, date(2026, 2, 11), date(2025, 3, 21)),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let window = synth::daily::days(seed, &spx, date(2024, 1, 1), date(2026, 6, 30));
         let stressed = window
             .values()
             .max_by(|a, b| a.variance.total_cmp(&b.variance))
             .expect("sessions")
             .date;
-        plan.push((seed, vec![calm, stressed, monthly, date(2025, 11, 28)]));
+        let mut products = PRODUCTS.to_vec();
+        if i == 0 {
+            products.extend(FIRST_SEED_ONLY);
+        }
+        plan.push(Plan {
+            seed,
+            dates: vec![calm, stressed, monthly, date(2025, 11, 28)],
+            products,
+            trades: i == 0,
+        });
     }
     plan
 }
@@ -186,12 +221,19 @@ fn market() -> &'static Market {
 
 fn build_market() -> Market {
     let dir = tempfile::tempdir().expect("temp dir");
-    let products =
-        synth::select(&["SPX", "VIX", "SPY", "AAPL", "TSLA"].map(String::from)).expect("products");
     let mut snapshots = Vec::new();
     let mut vix = Vec::new();
     let mut series = Vec::new();
-    for (seed, dates) in plan() {
+    let mut trades = TradeChecks::default();
+    for Plan {
+        seed,
+        dates,
+        products,
+        trades: check_trades,
+    } in plan()
+    {
+        let products = synth::select(&products.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .expect("products");
         let tape = dir.path().join(format!("seed-{seed}"));
         let config = synth::Config::new(&tape, seed);
         assert_eq!(config.rate, RATE);
@@ -217,6 +259,7 @@ fn build_market() -> Market {
                         .map(|t| underlying_at(&file, product.symbol, t))
                         .collect(),
                 });
+                let first_snapshot = snapshots.len();
                 for at in snapshot_times(session.open, session.close) {
                     let snapshot = snapshot(&file, seed, product, *date, session.open, at);
                     if let Some(vix_file) = &vix_file
@@ -229,6 +272,10 @@ fn build_market() -> Market {
                     }
                     snapshots.push(snapshot);
                 }
+                if check_trades {
+                    let of_session = &snapshots[first_snapshot..];
+                    trades.check_session(&file, &session, seed, product, of_session);
+                }
             }
         }
     }
@@ -236,6 +283,7 @@ fn build_market() -> Market {
         snapshots,
         vix,
         series,
+        trades,
     }
 }
 
@@ -817,7 +865,11 @@ fn atm_band(product: &str) -> (f64, f64) {
         // SPX's at-the-money volatility: about 9 % in the calmest years, 60 % at the worst of
         // 2008 and 2020; SPY is the same index.
         "SPX" | "SPY" => (0.07, 0.60),
+        // The Nasdaq-100 runs a few points above the S&P 500: about 12 % calm, 70 % in 2020.
+        "QQQ" => (0.12, 0.70),
         "AAPL" => (0.10, 1.00),
+        // Netflix: about 25 % in its calmest stretches, far higher around earnings and in 2022.
+        "NFLX" => (0.15, 1.30),
         "TSLA" => (0.20, 1.60),
         other => panic!("no band for {other}"),
     }
@@ -912,11 +964,13 @@ fn by_delta(e: &Expiry, right: Right, target: f64) -> Option<(&Line, f64, f64)> 
 }
 
 /// How much richer a 25-delta put is than a 25-delta call, relative to at-the-money volatility:
-/// a steep put skew on the index (about 0.3 to 0.6 in SPX's history), a mild one on single
-/// stocks (a little call skew is possible).
+/// a steep put skew on the index (about 0.3 to 0.6 in SPX's history), a little less on the
+/// Nasdaq-100 (its constituents' own upside shows through), a mild one on single stocks (a
+/// little call skew is possible).
 fn skew_band(product: &str) -> (f64, f64) {
     match product {
         "SPX" | "SPY" => (0.15, 0.80),
+        "QQQ" => (0.10, 0.70),
         _ => (-0.10, 0.50),
     }
 }
@@ -1423,4 +1477,383 @@ fn expiring_options_price_the_sessions_realised_variance_with_a_modest_premium()
         }
     }
     findings.assert_none("0DTE variance premium", checked);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Trades.
+
+/// One check over every trade: how many it looked at and what it found.
+#[derive(Default)]
+struct TradeCheck {
+    findings: Findings,
+    checked: usize,
+}
+
+impl TradeCheck {
+    fn check(&mut self, ok: bool, context: impl FnOnce() -> String) {
+        self.checked += 1;
+        if !ok {
+            self.findings.add(context);
+        }
+    }
+
+    fn assert_none(&self, what: &str) {
+        self.findings.assert_none(what, self.checked);
+    }
+}
+
+/// Where one product's trades print, summed over its sessions.
+#[derive(Default)]
+struct Activity {
+    /// Option trades and contracts near the money (|delta| 0.35 to 0.65 at midday) and in the
+    /// far wings (|delta| under 0.05 or over 0.95).
+    near: (u64, u64),
+    wings: (u64, u64),
+    /// Trades in each minute of the full-length sessions, options and the stock apart.
+    option_minutes: Vec<u64>,
+    stock_minutes: Vec<u64>,
+    /// Option contracts traded and option trades, for the average print.
+    option_volume: u64,
+    option_trades: u64,
+}
+
+/// The trade checks. They run on each session's file while the market is built: the files live
+/// in a temporary folder only until then, and every trade of every contract is too much to keep.
+#[derive(Default)]
+struct TradeChecks {
+    timing: TradeCheck,
+    price: TradeCheck,
+    size: TradeCheck,
+    venue: TradeCheck,
+    activity: BTreeMap<&'static str, Activity>,
+}
+
+/// Minutes in a full session.
+const SESSION_MINUTES: usize = 390;
+/// The largest plausible single print: a block of options or of shares.
+const MAX_OPTION_PRINT: u64 = 10_000;
+const MAX_STOCK_PRINT: u64 = 50_000;
+
+/// Condition codes a regular-hours print may carry.
+const OPTION_CONDITIONS: &[u16] = &[
+    condition::REGULAR,
+    condition::AUTO_EXECUTION,
+    condition::INTERMARKET_SWEEP,
+    condition::SINGLE_LEG_AUCTION,
+    condition::SINGLE_LEG_CROSS,
+    condition::SINGLE_LEG_FLOOR,
+    condition::MULTI_LEG_ELECTRONIC,
+    condition::MULTI_LEG_AUCTION,
+    condition::MULTI_LEG_CROSS,
+    condition::MULTI_LEG_FLOOR,
+    condition::STOCK_OPTION_ELECTRONIC,
+];
+const STOCK_CONDITIONS: &[u16] = &[
+    condition::REGULAR,
+    condition::INTERMARKET_SWEEP,
+    condition::ODD_LOT,
+];
+
+fn new_york_time(t: Timestamp) -> String {
+    t.to_jiff()
+        .in_tz("America/New_York")
+        .map(|z| z.strftime("%H:%M:%S%.9f").to_string())
+        .unwrap_or_default()
+}
+
+/// Every record of a series, whatever its time.
+fn whole_series<R: tape::Record>(file: &SessionFile, owner: Owner) -> Vec<R> {
+    file.range::<R>(
+        owner,
+        Timestamp::from_nanos(i64::MIN),
+        Timestamp::from_nanos(i64::MAX),
+        Order::Ascending,
+        None,
+        usize::MAX,
+    )
+    .expect("range")
+    .records
+}
+
+/// Each contract's |delta| at the snapshot nearest the middle of the session, at its expiry's
+/// at-the-money volatility.
+fn midday_deltas(
+    snapshots: &[Snapshot],
+    session: &calendar::Session,
+) -> BTreeMap<OptionSymbol, f64> {
+    let middle = (session.close.as_nanos() - session.open.as_nanos()) / 2_000_000_000;
+    let mut deltas = BTreeMap::new();
+    let Some(s) = snapshots
+        .iter()
+        .min_by_key(|s| (s.seconds_open - middle).abs())
+    else {
+        return deltas;
+    };
+    for e in s
+        .expiries
+        .iter()
+        .filter(|e| e.years >= 3_600.0 / YEAR_SECONDS)
+    {
+        let Some(atm) = atm_vol(e) else { continue };
+        for line in e.calls.iter().chain(&e.puts) {
+            deltas.insert(line.symbol, delta(e, line, atm).abs());
+        }
+    }
+    deltas
+}
+
+/// What a series' trades are checked against: the product, its root's tick rule (`None` for the
+/// stock, quoted on the penny) and the venues it trades on.
+struct Printed<'a> {
+    seed: u64,
+    product: &'static str,
+    session: &'a calendar::Session,
+    name: String,
+    rule: Option<TickRule>,
+    venues: &'static [u16],
+}
+
+impl TradeChecks {
+    fn check_session(
+        &mut self,
+        file: &SessionFile,
+        session: &calendar::Session,
+        seed: u64,
+        product: &synth::Product,
+        snapshots: &[Snapshot],
+    ) {
+        if product.publication == synth::Publication::Stock {
+            let series = Printed {
+                seed,
+                product: product.symbol,
+                session,
+                name: product.symbol.to_string(),
+                rule: None,
+                venues: venue::STOCK_EXCHANGES,
+            };
+            self.check_series(file, Owner::Underlying, &series);
+        }
+        let deltas = midday_deltas(snapshots, session);
+        for (i, entry) in file.contracts().iter().enumerate() {
+            let root = entry.symbol.root.as_str();
+            let info = root_info(root);
+            let series = Printed {
+                seed,
+                product: product.symbol,
+                session,
+                name: entry.symbol.osi().replace(' ', ""),
+                rule: Some(info.ticks),
+                // Index options are listed on Cboe alone.
+                venues: if info.delivery == model::roots::Delivery::Cash {
+                    &[venue::CBOE]
+                } else {
+                    venue::OPTION_EXCHANGES
+                },
+            };
+            let count = self.check_series(file, Owner::Contract(i as u32), &series);
+            let activity = self.activity.entry(product.symbol).or_default();
+            match deltas.get(&entry.symbol) {
+                Some(d) if (0.35..=0.65).contains(d) => {
+                    activity.near.0 += count;
+                    activity.near.1 += 1;
+                }
+                Some(d) if !(0.05..=0.95).contains(d) => {
+                    activity.wings.0 += count;
+                    activity.wings.1 += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Checks one series' trades against its quotes; returns how many trades it has.
+    fn check_series(&mut self, file: &SessionFile, owner: Owner, series: &Printed) -> u64 {
+        let quotes: Vec<Quote> = whole_series(file, owner);
+        let trades: Vec<Trade> = whole_series(file, owner);
+        let session = series.session;
+        let context = |trade: &Trade, quote: Option<&Quote>| {
+            format!(
+                "{} seed {} {} {} ET: {} x {:.2} (venue {}, conditions {:?}, sequence {}) \
+                 against {}",
+                series.product,
+                series.seed,
+                session.date,
+                new_york_time(trade.ts),
+                series.name,
+                dollars(trade.price),
+                trade.exchange,
+                trade.condition_codes().collect::<Vec<_>>(),
+                trade.sequence,
+                quote.map_or("no quote".to_string(), |q| format!(
+                    "{:.2} x {:.2} posted {}",
+                    dollars(q.bid),
+                    dollars(q.ask),
+                    new_york_time(q.ts)
+                )),
+            )
+        };
+        let activity = self.activity.entry(series.product).or_default();
+        let minutes = if series.rule.is_some() {
+            &mut activity.option_minutes
+        } else {
+            &mut activity.stock_minutes
+        };
+        minutes.resize(SESSION_MINUTES, 0);
+        let mut in_force = 0;
+        let mut previous: Option<&Trade> = None;
+        for trade in &trades {
+            // The quote in force: the last one posted at or before the trade.
+            while in_force < quotes.len() && quotes[in_force].ts <= trade.ts {
+                in_force += 1;
+            }
+            let quote = in_force.checked_sub(1).map(|i| &quotes[i]);
+            let ordered = previous.is_none_or(|p| p.ts <= trade.ts && p.sequence < trade.sequence);
+            self.timing.check(
+                session.open <= trade.ts && trade.ts < session.close && ordered,
+                || {
+                    format!(
+                        "outside the session or out of order: {}",
+                        context(trade, quote)
+                    )
+                },
+            );
+            previous = Some(trade);
+            let on_tick = match series.rule {
+                Some(rule) => on_grid(rule, trade.price),
+                None => trade.price % (PRICE_SCALE / 100) == 0,
+            };
+            let inside = quote.is_some_and(|q| q.bid <= trade.price && trade.price <= q.ask);
+            self.price.check(trade.price > 0 && on_tick && inside, || {
+                format!(
+                    "off the grid or outside the quote: {}",
+                    context(trade, quote)
+                )
+            });
+            let whole = trade.size / SIZE_SCALE;
+            let largest = if series.rule.is_some() {
+                MAX_OPTION_PRINT
+            } else {
+                MAX_STOCK_PRINT
+            };
+            self.size.check(
+                trade.size % SIZE_SCALE == 0 && (1..=largest).contains(&whole),
+                || format!("size {} units: {}", trade.size, context(trade, quote)),
+            );
+            let codes: Vec<u16> = trade.condition_codes().collect();
+            let valid_codes = if series.rule.is_some() {
+                OPTION_CONDITIONS
+            } else {
+                STOCK_CONDITIONS
+            };
+            // Conditions fill the first slots; a stock print is an odd lot exactly when it is
+            // under a round lot.
+            let conditions_ok = !codes.is_empty()
+                && codes.iter().all(|c| valid_codes.contains(c))
+                && trade.conditions[codes.len()..]
+                    .iter()
+                    .all(|c| *c == condition::NONE)
+                && (series.rule.is_some() || codes.contains(&condition::ODD_LOT) == (whole < 100));
+            self.venue.check(
+                series.venues.contains(&trade.exchange) && conditions_ok,
+                || format!("venue or conditions: {}", context(trade, quote)),
+            );
+            if !session.early_close && session.contains(trade.ts) {
+                let minute = (trade.ts.as_nanos() - session.open.as_nanos()) / 60_000_000_000;
+                minutes[minute as usize] += 1;
+            }
+            if series.rule.is_some() {
+                activity.option_volume += whole;
+                activity.option_trades += 1;
+            }
+        }
+        trades.len() as u64
+    }
+}
+
+#[test]
+fn trades_print_inside_the_session_in_order() {
+    market().trades.timing.assert_none("trade times");
+}
+
+#[test]
+fn trades_print_on_the_tick_grid_inside_the_quote_in_force() {
+    market().trades.price.assert_none("trade prices");
+}
+
+#[test]
+fn trade_sizes_are_whole_positive_and_plausible() {
+    let checks = &market().trades;
+    let mut findings = Findings::default();
+    for (product, activity) in &checks.activity {
+        if activity.option_trades == 0 {
+            continue;
+        }
+        // Most option prints are a few contracts; blocks are rare.
+        let average = activity.option_volume as f64 / activity.option_trades as f64;
+        if !(1.5..=60.0).contains(&average) {
+            findings.add(|| format!("{product}: {average:.1} contracts a print on average"));
+        }
+    }
+    findings.assert_none("average option print", checks.activity.len());
+    checks.size.assert_none("trade sizes");
+}
+
+#[test]
+fn trades_carry_real_venues_and_valid_conditions() {
+    market()
+        .trades
+        .venue
+        .assert_none("trade venues and conditions");
+}
+
+#[test]
+fn trades_are_busiest_near_the_money_and_at_the_open_and_the_close() {
+    let mut findings = Findings::default();
+    let mut checked = 0;
+    for (product, activity) in &market().trades.activity {
+        let (near, wings) = (activity.near, activity.wings);
+        if near.1 > 0 && wings.1 > 0 {
+            checked += 1;
+            let near_rate = near.0 as f64 / near.1 as f64;
+            let wing_rate = wings.0 as f64 / wings.1 as f64;
+            // Liquidity falls to a few percent of the money's in the far wings.
+            if near_rate < 3.0 * wing_rate {
+                findings.add(|| {
+                    format!(
+                        "{product}: {near_rate:.1} trades a contract near the money, \
+                         {wing_rate:.1} in the far wings"
+                    )
+                });
+            }
+        } else if *product != "VIX" {
+            findings.add(|| format!("{product}: no contracts near the money or in the far wings"));
+        }
+        for (kind, minutes) in [
+            ("option", &activity.option_minutes),
+            ("stock", &activity.stock_minutes),
+        ] {
+            if minutes.iter().sum::<u64>() == 0 {
+                continue;
+            }
+            checked += 1;
+            let rate = |from: usize, to: usize| {
+                minutes[from..to].iter().sum::<u64>() as f64 / (to - from) as f64
+            };
+            // The first and last half hours against 12:00 to 13:30.
+            let (open, midday, close) = (
+                rate(0, 30),
+                rate(150, 240),
+                rate(SESSION_MINUTES - 30, SESSION_MINUTES),
+            );
+            if open < 1.5 * midday || close < 1.15 * midday {
+                findings.add(|| {
+                    format!(
+                        "{product} {kind} trades a minute: {open:.1} in the first half hour, \
+                         {midday:.1} at midday, {close:.1} in the last half hour"
+                    )
+                });
+            }
+        }
+    }
+    findings.assert_none("where trades print", checked);
 }

@@ -25,7 +25,7 @@
 use crate::columns::{Encoding, Sign, Tables, get_column, put_column, unzigzag, zigzag};
 use crate::error::{CorruptKind, TapeError};
 use crate::records::{Bar, IndexValue, Quote, Trade};
-use crate::underlying::{Context, Prediction, PricePath, PriceSource, prices_at};
+use crate::underlying::{Context, Prediction, PricePath, PriceSource, PriceWalk, prices_at};
 use model::Timestamp;
 
 /// Most records in a chunk written.
@@ -113,11 +113,13 @@ impl<'a> Cursor<'a> {
         Err(TapeError::corrupt(CorruptKind::Varint))
     }
 
+    #[inline]
     pub fn signed(&mut self) -> Result<i64, TapeError> {
         self.varint().map(unzigzag)
     }
 
     /// Reads a value written by [`put_decimal`].
+    #[inline]
     pub fn decimal(&mut self) -> Result<i64, TapeError> {
         let x = self.varint()?;
         if x == DECIMAL_WHOLE {
@@ -300,20 +302,32 @@ impl<'p, 't> Reader<'p, 't> {
 
     /// Values from a first value and a column of the changes after it.
     fn running(&mut self, index: usize, first: u64) -> Result<Vec<u64>, TapeError> {
-        let changes = self.column(index, self.n - 1, Sign::Signed)?;
-        let mut values = Vec::with_capacity(self.n);
-        let mut current = first;
-        values.push(current);
-        for change in changes {
-            current = current.wrapping_add(change);
-            values.push(current);
+        // Summed in place: the column leaves room for one more value.
+        let mut values = self.column(index, self.n - 1, Sign::Signed)?;
+        values.insert(0, first);
+        let mut current = 0u64;
+        for value in &mut values {
+            current = current.wrapping_add(*value);
+            *value = current;
         }
         Ok(values)
     }
 
+    /// Times from the first and a column of the gaps after it, which are never negative: times
+    /// in a chunk never go back.
     fn times(&mut self, index: usize, first: Timestamp) -> Result<Vec<Timestamp>, TapeError> {
-        Ok(self
-            .running(index, first.as_nanos() as u64)?
+        let mut values = self.column(index, self.n - 1, Sign::Signed)?;
+        values.insert(0, first.as_nanos() as u64);
+        let mut current = first.as_nanos();
+        for value in &mut values[1..] {
+            let gap = *value as i64;
+            current = (gap >= 0)
+                .then(|| current.checked_add(gap))
+                .flatten()
+                .ok_or_else(|| TapeError::corrupt(CorruptKind::Order))?;
+            *value = current as u64;
+        }
+        Ok(values
             .into_iter()
             .map(|t| Timestamp::from_nanos(t as i64))
             .collect())
@@ -523,56 +537,62 @@ pub fn decode_quotes(
         // The stored bids are less their predicted moves since the first quote: add them back.
         let (from, to) = (first_ts, quotes.last().map_or(first_ts, |q| q.ts));
         let points = context.underlying_prices(source, from, to)?;
-        let prices = prices_at(&points, quotes.iter().map(|q| q.ts));
-        for (q, price) in quotes.iter_mut().zip(&prices).skip(1) {
-            q.bid = q
-                .bid
-                .wrapping_add(prediction.moved(price.wrapping_sub(prices[0])));
+        let mut path = PriceWalk::new(&points);
+        let base = path.at(first_ts);
+        for q in &mut quotes[1..] {
+            let moved = prediction.moved(path.at(q.ts).wrapping_sub(base));
+            q.bid = q.bid.wrapping_add(moved);
         }
     }
     let later = &mut quotes[1..];
     apply_changes(later, &masks, 1, spreads, spread as u64, add, |q, v| {
         q.ask = q.bid.wrapping_add(v as i64)
     });
-    let sizes = [bid_sizes, ask_sizes];
-    let initial = [first.bid_size, first.ask_size];
-    apply_changes(
-        later,
-        &masks,
-        2,
-        sizes[0],
-        u64::from(initial[0]),
-        replace,
-        |q, v| q.bid_size = v as u32,
-    );
-    apply_changes(
-        later,
-        &masks,
-        3,
-        sizes[1],
-        u64::from(initial[1]),
-        replace,
-        |q, v| q.ask_size = v as u32,
-    );
-    let venues = [first.bid_exchange, first.ask_exchange];
-    apply_changes(
-        later,
-        &masks,
-        4,
-        bid_exchanges,
-        u64::from(venues[0]),
-        replace,
-        |q, v| q.bid_exchange = v as u16,
-    );
-    apply_changes(
-        later,
-        &masks,
-        5,
-        ask_exchanges,
-        u64::from(venues[1]),
-        replace,
-        |q, v| q.ask_exchange = v as u16,
-    );
+    // Sizes and venues that never change in the quotes wanted are already the first quote's.
+    if used[2] > 0 {
+        apply_changes(
+            later,
+            &masks,
+            2,
+            bid_sizes,
+            u64::from(first.bid_size),
+            replace,
+            |q, v| q.bid_size = v as u32,
+        );
+    }
+    if used[3] > 0 {
+        apply_changes(
+            later,
+            &masks,
+            3,
+            ask_sizes,
+            u64::from(first.ask_size),
+            replace,
+            |q, v| q.ask_size = v as u32,
+        );
+    }
+    if used[4] > 0 {
+        apply_changes(
+            later,
+            &masks,
+            4,
+            bid_exchanges,
+            u64::from(first.bid_exchange),
+            replace,
+            |q, v| q.bid_exchange = v as u16,
+        );
+    }
+    if used[5] > 0 {
+        apply_changes(
+            later,
+            &masks,
+            5,
+            ask_exchanges,
+            u64::from(first.ask_exchange),
+            replace,
+            |q, v| q.ask_exchange = v as u16,
+        );
+    }
     Ok(quotes)
 }
 
@@ -788,13 +808,17 @@ mod tests {
     type Decode<R> =
         fn(&[u8], Timestamp, &mut dyn Context, Option<Timestamp>) -> Result<Vec<R>, TapeError>;
 
-    /// Encodes records as the first chunk of a series (no shared tables) and decodes them.
-    fn round_trip<R: PartialEq + std::fmt::Debug>(
+    /// Encodes records (put in time order, as the writer has them) as the first chunk of a
+    /// series (no shared tables) and decodes them.
+    fn round_trip<R: PartialEq + std::fmt::Debug + Clone>(
         records: &[R],
         ts: impl Fn(&R) -> Timestamp,
         encode: fn(&[R], &mut Encoding<'_>) -> Vec<u8>,
         decode: Decode<R>,
     ) -> usize {
+        let mut records = records.to_vec();
+        records.sort_by_key(&ts);
+        let records = &records[..];
         let mut books = Books::default();
         let payload = encode(
             records,
@@ -825,6 +849,36 @@ mod tests {
             |r, e| encode_quotes(r, e, None),
             decode_quotes,
         )
+    }
+
+    #[test]
+    fn times_that_go_back_are_damage() {
+        let at = |seconds| Quote {
+            ts: Timestamp::from_seconds(seconds),
+            bid: 10_000_000,
+            ask: 20_000_000,
+            ..Quote::default()
+        };
+        // The writer never encodes such a chunk; a damaged or crafted file can hold one.
+        let payload = encode_quotes(
+            &[at(10), at(12), at(11)],
+            &mut Encoding {
+                chunk: 0,
+                books: &mut Books::default(),
+            },
+            None,
+        );
+        let err = decode_quotes(&payload, at(10).ts, &mut NoTables, None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TapeError::Corrupt {
+                    kind: CorruptKind::Order,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -1013,9 +1067,14 @@ mod tests {
         }
     }
 
+    /// Any instant from 1970 to about 2116 (so no two are more than `i64::MAX` apart).
+    fn any_time() -> impl Strategy<Value = i64> {
+        0..i64::MAX / 2
+    }
+
     fn arb_quote() -> impl Strategy<Value = Quote> {
         (
-            any::<i64>(),
+            any_time(),
             any::<i64>(),
             any::<i64>(),
             any::<u32>(),
@@ -1066,7 +1125,7 @@ mod tests {
         }
 
         #[test]
-        fn trades_round_trip(raw in proptest::collection::vec((any::<i64>(), any::<i64>(), any::<u64>(), any::<u16>(), any::<[u16; 4]>(), any::<u64>()), 0..200)) {
+        fn trades_round_trip(raw in proptest::collection::vec((any_time(), any::<i64>(), any::<u64>(), any::<u16>(), any::<[u16; 4]>(), any::<u64>()), 0..200)) {
             let trades: Vec<Trade> = raw.into_iter().map(|(ts, price, size, exchange, conditions, sequence)| Trade {
                 ts: Timestamp::from_nanos(ts), price, size, exchange, conditions, sequence,
             }).collect();
@@ -1074,7 +1133,7 @@ mod tests {
         }
 
         #[test]
-        fn bars_round_trip(raw in proptest::collection::vec((any::<i64>(), any::<[i64; 5]>(), any::<u64>(), any::<u32>()), 0..100)) {
+        fn bars_round_trip(raw in proptest::collection::vec((any_time(), any::<[i64; 5]>(), any::<u64>(), any::<u32>()), 0..100)) {
             let bars: Vec<Bar> = raw.into_iter().map(|(start, p, volume, transactions)| Bar {
                 start: Timestamp::from_nanos(start), open: p[0], high: p[1], low: p[2], close: p[3], vwap: p[4], volume, transactions,
             }).collect();
@@ -1082,7 +1141,7 @@ mod tests {
         }
 
         #[test]
-        fn values_round_trip(raw in proptest::collection::vec((any::<i64>(), any::<i64>()), 0..100)) {
+        fn values_round_trip(raw in proptest::collection::vec((any_time(), any::<i64>()), 0..100)) {
             let values: Vec<IndexValue> = raw.into_iter().map(|(ts, value)| IndexValue { ts: Timestamp::from_nanos(ts), value }).collect();
             round_trip(&values, |v| v.ts, encode_values, decode_values);
         }

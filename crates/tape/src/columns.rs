@@ -126,12 +126,46 @@ impl TableDecoder {
         }
     }
 
-    /// The table of a column as written in its own chunk (not a shared reference).
-    pub fn of_column(bytes: &[u8]) -> Result<TableDecoder, TapeError> {
-        let mut cursor = Cursor::new(bytes);
+    /// Decodes a table as written by [`Table::write`], preceded by its column's mode byte (the
+    /// bytes [`written_table`] returns).
+    pub fn of_written(table: &[u8]) -> Result<TableDecoder, TapeError> {
+        let mut cursor = Cursor::new(table);
         let mode = cursor.byte()?;
-        TableDecoder::read(&mut cursor, mode)
+        let decoder = TableDecoder::read(&mut cursor, mode)?;
+        if !cursor.is_empty() {
+            return Err(TapeError::corrupt(CorruptKind::ColumnMode));
+        }
+        Ok(decoder)
     }
+}
+
+/// The mode byte and code table at the start of a column that writes its own table: what
+/// [`TableDecoder::of_written`] reads. Found without building the decoder, so that a reader can
+/// reuse one it built from the same bytes before.
+pub fn written_table(column: &[u8]) -> Result<&[u8], TapeError> {
+    let mut cursor = Cursor::new(column);
+    let bad = || TapeError::corrupt(CorruptKind::ColumnMode);
+    let len = match cursor.byte()? {
+        LENGTHS => {
+            let count = usize::from(cursor.byte()?);
+            1 + count + count.div_ceil(2)
+        }
+        DICTIONARY => {
+            let count = usize::try_from(cursor.varint()?).map_err(|_| bad())?;
+            if count > DICTIONARY_MAX {
+                return Err(bad());
+            }
+            for _ in 0..count {
+                cursor.varint()?;
+            }
+            cursor.take(count.div_ceil(2))?;
+            column.len() - cursor.rest().len() - 1
+        }
+        _ => return Err(bad()),
+    };
+    column
+        .get(..1 + len)
+        .ok_or_else(|| TapeError::corrupt(CorruptKind::Truncated))
 }
 
 /// Where a decoder finds the tables that columns share, and leaves the ones it reads.
@@ -140,6 +174,11 @@ pub trait Tables {
     fn shared(&mut self, chunk: u32, column: usize) -> Result<Arc<TableDecoder>, TapeError>;
     /// A table the chunk being decoded wrote itself, which later chunks may share.
     fn own(&mut self, column: usize, table: Arc<TableDecoder>);
+    /// The decoder of a table (bytes from [`written_table`]); a reader may hand back one it
+    /// built from the same bytes before.
+    fn decoder(&mut self, table: &[u8]) -> Result<Arc<TableDecoder>, TapeError> {
+        Ok(Arc::new(TableDecoder::of_written(table)?))
+    }
 }
 
 /// Decoding without shared tables: for chunks known to have none, and for tests.
@@ -686,7 +725,9 @@ pub fn get_column(
             return Ok(values);
         }
         LENGTHS | DICTIONARY => {
-            let table = Arc::new(TableDecoder::read(&mut cursor, mode)?);
+            let written = written_table(bytes)?;
+            let table = tables.decoder(written)?;
+            cursor = Cursor::new(&bytes[written.len()..]);
             tables.own(column, table.clone());
             let transform = if table.lengths {
                 Some(Transform::read(&mut cursor, sign)?)
@@ -709,19 +750,18 @@ pub fn get_column(
         _ => return Err(TapeError::corrupt(CorruptKind::ColumnMode)),
     };
     let mut reader = BitReader::new(cursor.rest());
+    // `extend` over a range knows its length: no capacity check per value.
     if table.lengths {
-        for _ in 0..take {
+        values.extend((0..take).map(|_| {
             let length = table.symbols[table.decoder.get(&mut reader)] as u32;
-            values.push(if length > 1 {
+            if length > 1 {
                 (1 << (length - 1)) | reader.bits(length - 1)
             } else {
                 u64::from(length)
-            });
-        }
+            }
+        }));
     } else {
-        for _ in 0..take {
-            values.push(table.symbols[table.decoder.get(&mut reader)]);
-        }
+        values.extend((0..take).map(|_| table.symbols[table.decoder.get(&mut reader)]));
     }
     reader.check()?;
     if let Some(transform) = transform {

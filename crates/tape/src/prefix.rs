@@ -81,25 +81,36 @@ pub fn cost(counts: &[u64], lengths: &[u8]) -> u64 {
         .sum()
 }
 
-/// Code words assigned canonically: by length, then by symbol.
-fn canonical(lengths: &[u8]) -> Result<Vec<u32>, TapeError> {
-    let mut symbols: Vec<usize> = (0..lengths.len()).filter(|s| lengths[*s] > 0).collect();
-    symbols.sort_by_key(|s| (lengths[*s], *s));
-    let mut codes = vec![0u32; lengths.len()];
-    let mut code: u64 = 0;
-    let mut previous = symbols.first().map_or(0, |s| lengths[*s]);
-    for symbol in symbols {
-        let length = lengths[symbol];
-        code <<= length - previous;
-        if code >= 1 << length {
-            // Over-subscribed: the lengths do not form a prefix code.
-            return Err(TapeError::corrupt(CorruptKind::ColumnMode));
-        }
-        codes[symbol] = code as u32;
-        code += 1;
-        previous = length;
+/// Code words assigned canonically: by length, then by symbol. Calls `each(symbol, length,
+/// code word)` for every symbol with a code, in symbol order. The first code word of each length
+/// follows from the count of shorter ones, so no sort is needed.
+fn canonical(lengths: &[u8], mut each: impl FnMut(usize, u8, u32)) -> Result<(), TapeError> {
+    let bad = || TapeError::corrupt(CorruptKind::ColumnMode);
+    const LENGTHS: usize = MAX_LEN as usize + 1;
+    let mut per_length = [0u64; LENGTHS];
+    for &length in lengths {
+        *per_length.get_mut(usize::from(length)).ok_or_else(bad)? += 1;
     }
-    Ok(codes)
+    per_length[0] = 0;
+    // next[l]: the code word of the next symbol of length l.
+    let mut next = [0u64; LENGTHS];
+    let mut code = 0u64;
+    for length in 1..LENGTHS {
+        code = (code + per_length[length - 1]) << 1;
+        next[length] = code;
+        if code + per_length[length] > 1 << length {
+            // Over-subscribed: the lengths do not form a prefix code.
+            return Err(bad());
+        }
+    }
+    for (symbol, &length) in lengths.iter().enumerate() {
+        if length > 0 {
+            let slot = &mut next[usize::from(length)];
+            each(symbol, length, *slot as u32);
+            *slot += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Writes symbols with a code built by [`code_lengths`].
@@ -110,7 +121,9 @@ pub struct Encoder {
 
 impl Encoder {
     pub fn new(lengths: &[u8]) -> Encoder {
-        let codes = canonical(lengths).expect("lengths from code_lengths form a prefix code");
+        let mut codes = vec![0u32; lengths.len()];
+        canonical(lengths, |symbol, _, code| codes[symbol] = code)
+            .expect("lengths from code_lengths form a prefix code");
         Encoder {
             lengths: lengths.to_vec(),
             codes,
@@ -159,14 +172,13 @@ impl Decoder {
             // Every listed symbol is used, so none has an empty code.
             return Err(bad());
         }
-        let codes = canonical(lengths)?;
         let mut table = vec![u32::MAX; 1 << width];
-        for (symbol, (&length, &code)) in lengths.iter().zip(&codes).enumerate() {
+        canonical(lengths, |symbol, length, code| {
             let shift = width - u32::from(length);
             let first = (code as usize) << shift;
             let entry = ((symbol as u32) << 8) | u32::from(length);
             table[first..first + (1 << shift)].fill(entry);
-        }
+        })?;
         if table.contains(&u32::MAX) {
             // Incomplete codes are never written; a hole means damage.
             return Err(bad());

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::codec;
-use crate::columns::{TableDecoder, Tables};
+use crate::columns::{TableDecoder, Tables, written_table};
 use crate::error::{CorruptKind, TapeError};
 use crate::format::{
     Catalog, ChunkEntry, ContractEntry, Kind, Owner, SeriesEntry, decode_chunk_index,
@@ -35,6 +35,9 @@ pub struct SessionFile {
     /// Each series' chunk index, read when the series is first queried.
     indexes: Vec<OnceLock<SeriesChunks>>,
     tables: Mutex<HashMap<(u32, u32, u8), Arc<TableDecoder>>>,
+    /// Table decoders by the bytes of their table: contracts' columns often write the same
+    /// table, and building a decoder costs more than finding it.
+    decoders: Mutex<HashMap<Box<[u8]>, Arc<TableDecoder>>>,
     cache: Mutex<ChunkCache>,
 }
 
@@ -151,9 +154,9 @@ impl Tables for ChunkContext<'_> {
             return Ok(table.clone());
         }
         let payload = self.file.chunk_payload(self.series, chunk as usize)?;
-        let table = Arc::new(TableDecoder::of_column(codec::column_bytes(
-            payload, column,
-        )?)?);
+        let table = self
+            .file
+            .decoder(written_table(codec::column_bytes(payload, column)?)?)?;
         self.file.keep_table(key, table.clone());
         Ok(table)
     }
@@ -161,6 +164,10 @@ impl Tables for ChunkContext<'_> {
     fn own(&mut self, column: usize, table: Arc<TableDecoder>) {
         self.file
             .keep_table((self.series as u32, self.chunk as u32, column as u8), table);
+    }
+
+    fn decoder(&mut self, table: &[u8]) -> Result<Arc<TableDecoder>, TapeError> {
+        self.file.decoder(table)
     }
 }
 
@@ -218,6 +225,7 @@ impl SessionFile {
             contract_index,
             indexes,
             tables: Mutex::new(HashMap::new()),
+            decoders: Mutex::new(HashMap::new()),
             cache: Mutex::new(ChunkCache::new(cache_records)),
         })
     }
@@ -385,6 +393,25 @@ impl SessionFile {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The decoder of a written table, built once per distinct table.
+    fn decoder(&self, table: &[u8]) -> Result<Arc<TableDecoder>, TapeError> {
+        let lock = || {
+            self.decoders
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(decoder) = lock().get(table) {
+            return Ok(decoder.clone());
+        }
+        let decoder = Arc::new(TableDecoder::of_written(table)?);
+        let mut decoders = lock();
+        if decoders.len() >= TABLE_CACHE {
+            decoders.clear();
+        }
+        decoders.insert(table.into(), decoder.clone());
+        Ok(decoder)
+    }
+
     fn keep_table(&self, key: (u32, u32, u8), table: Arc<TableDecoder>) {
         let mut tables = self.lock_tables();
         if tables.len() >= TABLE_CACHE {
@@ -440,8 +467,8 @@ impl SessionFile {
                 records.last().map(R::ts) == Some(meta.last_ts)
             } else {
                 through.is_some_and(|t| records.last().is_some_and(|r| r.ts() > t))
-            })
-            && records.windows(2).all(|w| w[0].ts() <= w[1].ts());
+            });
+        // (Times in order is checked as they are decoded.)
         if !consistent {
             return Err(TapeError::corrupt(CorruptKind::Catalog)
                 .in_part(describe)
@@ -477,6 +504,7 @@ impl SessionFile {
             if skip > 0 || records.first().is_some_and(|r| r.ts() <= from) {
                 points.clear();
             }
+            points.reserve(records.len() - skip);
             for record in &records[skip..] {
                 if record.ts() > through && !points.is_empty() {
                     break;

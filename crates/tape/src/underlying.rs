@@ -82,15 +82,29 @@ impl Context for NoTables {
 
 /// The price as of each instant of `times` (ascending), walking `points` once.
 pub fn prices_at(points: &[PricePoint], times: impl Iterator<Item = Timestamp>) -> Vec<i64> {
-    let mut at = 0usize;
-    times
-        .map(|t| {
-            while at + 1 < points.len() && points[at + 1].ts <= t {
-                at += 1;
-            }
-            points.get(at).map_or(0, |p| p.price)
-        })
-        .collect()
+    let mut path = PriceWalk::new(points);
+    times.map(|t| path.at(t)).collect()
+}
+
+/// Prices as of instants that only move forward, walking the path once.
+pub struct PriceWalk<'a> {
+    points: &'a [PricePoint],
+    at: usize,
+}
+
+impl<'a> PriceWalk<'a> {
+    pub fn new(points: &'a [PricePoint]) -> Self {
+        PriceWalk { points, at: 0 }
+    }
+
+    /// The price as of `t` (no earlier than the last instant asked for).
+    #[inline]
+    pub fn at(&mut self, t: Timestamp) -> i64 {
+        while self.at + 1 < self.points.len() && self.points[self.at + 1].ts <= t {
+            self.at += 1;
+        }
+        self.points.get(self.at).map_or(0, |p| p.price)
+    }
 }
 
 /// How a chunk predicts its bids: `beta` in units of `unit` per nanodollar of the path, with

@@ -2,6 +2,9 @@
 //!
 //! Records stream in per series (an owner and a kind) in time order; each series is cut into
 //! chunks as it fills, so memory stays at one open chunk per series however large the session.
+//! Chunks go to a spill file as they are cut. At the end they are laid out in the session file by
+//! time window: every series' chunks of one five-minute window sit together, so a look-up across
+//! many contracts at one instant reads one region of the file rather than one place per contract.
 //! The file is written under a temporary name in the target folder, synced, then renamed into
 //! place: a reader sees the old file or the complete new one, never a partial file.
 
@@ -30,6 +33,9 @@ pub struct SessionBuilder {
     underlying: String,
     date: Date,
     final_path: PathBuf,
+    /// The session file being written, under a temporary name, and the chunks' spill file.
+    temp_path: PathBuf,
+    spill_path: PathBuf,
     /// `None` once finished.
     out: Option<Output>,
     supplied_days: BTreeMap<Owner, DayAccumulator>,
@@ -206,20 +212,18 @@ impl SessionBuilder {
             .expect("session paths have a name")
             .to_string_lossy();
         let temp_path = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+        let spill_path = folder.join(format!(".{name}.{}.chunks.tmp", std::process::id()));
         let header = header_bytes(underlying, date)?;
-        let file = File::create(&temp_path).map_err(|e| TapeError::io(&temp_path, e))?;
-        let mut out = Output {
-            file: BufWriter::with_capacity(1 << 20, file),
-            path: temp_path,
-            offset: 0,
+        let out = Output {
+            spill: Sink::create(spill_path.clone(), 0)?,
             prices: UnderlyingPrices::default(),
         };
-        out.write(&header)?;
-        debug_assert_eq!(out.offset, HEADER_LEN as u64);
         Ok(SessionBuilder {
             underlying: underlying.to_string(),
             date,
             final_path,
+            temp_path,
+            spill_path,
             out: Some(out),
             contracts: Vec::new(),
             contract_index: HashMap::new(),
@@ -507,7 +511,12 @@ impl SessionBuilder {
             }
         }
         close_all(&mut out, bars, Kind::Bars, &mut series)?;
-        let series = write_indexes(&mut out, series)?;
+        let Output { spill, prices } = out;
+        let header = header_bytes(&self.underlying, self.date)?;
+        let mut session = Sink::create(self.temp_path.clone(), HEADER_LEN as u64)?;
+        session.write_header(&header)?;
+        lay_out(spill, &mut series, &mut session)?;
+        let series = write_indexes(&mut session, series)?;
         let mut contracts = std::mem::take(&mut self.contracts);
         let mut underlying_day = None;
         for (owner, day) in days {
@@ -530,25 +539,20 @@ impl SessionBuilder {
         };
         let encoded = catalog.encode();
         let footer = footer_bytes(
-            out.offset,
+            session.offset,
             encoded.len() as u64,
             crc32fast::hash(&encoded),
             self.header_crc,
         );
-        out.write(&encoded)?;
-        out.write(&footer)?;
+        session.write(&encoded)?;
+        session.write(&footer)?;
         // Option quotes that came before the underlying's prices were written without
         // predictions; written again with the underlying first, every chunk gets one.
-        let rewrite = out.prices.unpredicted > 0
-            && out
-                .prices
-                .through(Timestamp::from_nanos(i64::MAX))
-                .is_some()
+        let rewrite = prices.unpredicted > 0
+            && prices.through(Timestamp::from_nanos(i64::MAX)).is_some()
             && !self.rewriting;
-        let Output { file, path, .. } = out;
-        let file = file
-            .into_inner()
-            .map_err(|e| TapeError::io(&path, e.into_error()))?;
+        let path = session.path.clone();
+        let file = session.into_file()?;
         file.sync_all().map_err(|e| TapeError::io(&path, e))?;
         drop(file);
         std::fs::rename(&path, &self.final_path).map_err(|e| TapeError::io(&self.final_path, e))?;
@@ -591,11 +595,60 @@ fn whole_series<R: Record>(
         .records)
 }
 
-/// The file being written and where the next chunk goes.
-struct Output {
+/// A file written front to back, and the offset of the next byte.
+struct Sink {
     file: BufWriter<File>,
     path: PathBuf,
     offset: u64,
+}
+
+impl Sink {
+    /// Creates (or truncates) the file; `offset` is what the first byte written will count as.
+    fn create(path: PathBuf, offset: u64) -> Result<Sink, TapeError> {
+        // Readable too: the spill file is read back when chunks are laid out.
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| TapeError::io(&path, e))?;
+        Ok(Sink {
+            file: BufWriter::with_capacity(1 << 20, file),
+            path,
+            offset,
+        })
+    }
+
+    /// The header, which comes before offset `HEADER_LEN`.
+    fn write_header(&mut self, header: &[u8]) -> Result<(), TapeError> {
+        debug_assert_eq!(header.len(), HEADER_LEN);
+        self.file
+            .write_all(header)
+            .map_err(|e| TapeError::io(&self.path, e))
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), TapeError> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| TapeError::io(&self.path, e))?;
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Everything written, flushed.
+    fn into_file(self) -> Result<File, TapeError> {
+        let path = self.path;
+        self.file
+            .into_inner()
+            .map_err(|e| TapeError::io(&path, e.into_error()))
+    }
+}
+
+/// Where chunks go as they are cut, and what option quote chunks are predicted from.
+struct Output {
+    /// Chunks in the order they were cut; `ChunkEntry::offset` points into it until `lay_out`.
+    spill: Sink,
     prices: UnderlyingPrices,
 }
 
@@ -632,14 +685,6 @@ impl UnderlyingPrices {
 }
 
 impl Output {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), TapeError> {
-        self.file
-            .write_all(bytes)
-            .map_err(|e| TapeError::io(&self.path, e))?;
-        self.offset += bytes.len() as u64;
-        Ok(())
-    }
-
     /// Appends a record to its series, writing a chunk when the series has a full one.
     fn push<R: Record>(
         &mut self,
@@ -649,7 +694,12 @@ impl Output {
         kind: Kind,
     ) -> Result<(), TapeError> {
         if let Some(last) = pending.last_ts
-            && record.ts() < last
+            && (record.ts() < last
+                || record
+                    .ts()
+                    .as_nanos()
+                    .checked_sub(last.as_nanos())
+                    .is_none())
         {
             return Err(TapeError::Invalid(format!(
                 "{kind:?} of {owner:?} out of time order: {} after {last}",
@@ -701,7 +751,7 @@ impl Output {
             underlying,
         );
         let entry = ChunkEntry {
-            offset: self.offset,
+            offset: self.spill.offset,
             len: u32::try_from(payload.len())
                 .map_err(|_| TapeError::Invalid("chunk too large".into()))?,
             crc: crc32fast::hash(&payload),
@@ -709,7 +759,7 @@ impl Output {
             first_ts: first.ts(),
             last_ts: last.ts(),
         };
-        self.write(&payload)?;
+        self.spill.write(&payload)?;
         pending.chunks.push(entry);
         pending.buffer.clear();
         Ok(())
@@ -747,8 +797,46 @@ fn close_all<R: Record>(
     Ok(())
 }
 
+/// Copies the chunks from the spill file into the session file ordered by the time window they
+/// start in, then by kind and owner, and points each chunk entry at its new place. The spill file
+/// is removed.
+fn lay_out(spill: Sink, closed: &mut [Closed], session: &mut Sink) -> Result<(), TapeError> {
+    let spill_path = spill.path.clone();
+    let file = spill.into_file()?;
+    let window_nanos = CHUNK_SPAN_SECONDS * 1_000_000_000;
+    let mut order: Vec<(i64, Kind, Owner, usize, usize)> = closed
+        .iter()
+        .enumerate()
+        .flat_map(|(s, series)| {
+            series.chunks.iter().enumerate().map(move |(k, chunk)| {
+                let window = chunk.first_ts.as_nanos().div_euclid(window_nanos);
+                (window, series.kind, series.owner, s, k)
+            })
+        })
+        .collect();
+    order.sort_unstable();
+    if !order.is_empty() {
+        // SAFETY: the spill file has a private temporary name and nothing writes to it any more;
+        // it is only read here, then removed.
+        #[allow(unsafe_code)]
+        let chunks =
+            unsafe { memmap2::Mmap::map(&file) }.map_err(|e| TapeError::io(&spill_path, e))?;
+        for (_, _, _, s, k) in order {
+            let chunk = &mut closed[s].chunks[k];
+            let bytes = usize::try_from(chunk.offset)
+                .ok()
+                .and_then(|start| chunks.get(start..start + chunk.len as usize))
+                .ok_or_else(|| TapeError::Invalid("spilled chunk out of place".into()))?;
+            chunk.offset = session.offset;
+            session.write(bytes)?;
+        }
+    }
+    drop(file);
+    std::fs::remove_file(&spill_path).map_err(|e| TapeError::io(&spill_path, e))
+}
+
 /// Writes each series' chunk index after the chunks and lists the series for the catalog.
-fn write_indexes(out: &mut Output, mut closed: Vec<Closed>) -> Result<Vec<SeriesEntry>, TapeError> {
+fn write_indexes(out: &mut Sink, mut closed: Vec<Closed>) -> Result<Vec<SeriesEntry>, TapeError> {
     closed.sort_by_key(|s| (s.owner, s.kind));
     let mut series = Vec::with_capacity(closed.len());
     for s in closed {
@@ -778,11 +866,67 @@ fn write_indexes(out: &mut Output, mut closed: Vec<Closed>) -> Result<Vec<Series
 
 impl Drop for SessionBuilder {
     fn drop(&mut self) {
-        if let Some(out) = self.out.take() {
-            // Abandoned before `finish`: leave no partial file behind.
-            let path = out.path.clone();
-            drop(out);
-            let _ = std::fs::remove_file(path);
+        // Abandoned, or `finish` failed: leave no partial file behind. (After a successful
+        // `finish` neither file exists any more.)
+        drop(self.out.take());
+        let _ = std::fs::remove_file(&self.spill_path);
+        let _ = std::fs::remove_file(&self.temp_path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::SessionFile;
+    use std::time::Duration;
+
+    /// A look-up across contracts at one instant reads one region of the file: every series'
+    /// chunks of a time window sit together, though the series were written one after another.
+    #[test]
+    fn chunks_are_laid_out_by_time_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let date = jiff::civil::date(2025, 1, 15);
+        let open = model::calendar::session(date).unwrap().open;
+        let mut builder = SessionBuilder::create(dir.path(), "SPX", date).unwrap();
+        for strike in [5_900, 5_950, 6_000] {
+            let symbol = OptionSymbol::parse(&format!("SPXW250115C{:08}", strike * 1_000)).unwrap();
+            let owner = builder.contract(symbol).unwrap();
+            for s in 0..1_200 {
+                let bid = 1_000_000_000 + (s % 7) * 50_000_000;
+                let quote = Quote {
+                    ts: open.plus(Duration::from_secs(s as u64)),
+                    bid,
+                    ask: bid + 100_000_000,
+                    bid_size: 10,
+                    ask_size: 10,
+                    ..Quote::default()
+                };
+                builder.quote(owner, quote).unwrap();
+            }
         }
+        let path = builder.finish().unwrap();
+        let file = SessionFile::open(&path).unwrap();
+        let window = CHUNK_SPAN_SECONDS * 1_000_000_000;
+        let mut placed = Vec::new();
+        for series in 0..file.series_list().count() {
+            for chunk in &file.chunks(series).unwrap().entries {
+                placed.push((chunk.offset, chunk.first_ts.as_nanos().div_euclid(window)));
+            }
+        }
+        placed.sort_unstable();
+        assert_eq!(placed.len(), 12, "three contracts, four windows each");
+        assert!(
+            placed.windows(2).all(|w| w[0].1 <= w[1].1),
+            "chunks in file order go window by window: {placed:?}"
+        );
+        let folder: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            folder,
+            [path.file_name().unwrap()],
+            "no spill or temporary file is left"
+        );
     }
 }
