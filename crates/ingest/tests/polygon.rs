@@ -13,7 +13,7 @@ use model::Timestamp;
 use model::symbol::OptionSymbol;
 use model::venues::{condition, venue};
 use proptest::prelude::*;
-use tape::{Bar, IndexValue, Kind, Order, Owner, Quote, Record, SessionFile, Tape, Trade};
+use tape::{Bar, IndexValue, Kind, Owner, Quote, SessionFile, Tape, Trade};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -51,21 +51,6 @@ fn contract(session: &SessionFile, symbol: &str) -> Owner {
     session
         .contract(&OptionSymbol::parse(symbol).unwrap())
         .unwrap_or_else(|| panic!("{symbol} is not listed"))
-}
-
-/// Every record of a series.
-fn all<R: Record>(session: &SessionFile, owner: Owner) -> Vec<R> {
-    session
-        .range::<R>(
-            owner,
-            Timestamp::from_nanos(i64::MIN),
-            Timestamp::from_nanos(i64::MAX),
-            Order::Ascending,
-            None,
-            usize::MAX,
-        )
-        .unwrap()
-        .records
 }
 
 fn ns(nanos: i64) -> Timestamp {
@@ -171,7 +156,7 @@ fn option_trades_with_participant_timestamps() {
     assert_eq!(spx.contracts().len(), 2);
     let call = contract(&spx, "O:SPXW250115C05950000");
     assert_eq!(
-        all::<Trade>(&spx, call),
+        spx.whole_series::<Trade>(call).unwrap(),
         vec![
             trade(
                 1_736_955_005_123_400_000,
@@ -202,7 +187,7 @@ fn option_trades_with_participant_timestamps() {
     );
     let put = contract(&spx, "O:SPXW250115P05900000");
     assert_eq!(
-        all::<Trade>(&spx, put),
+        spx.whole_series::<Trade>(put).unwrap(),
         vec![trade(
             1_736_955_060_000_000_000,
             px("1.05"),
@@ -215,7 +200,7 @@ fn option_trades_with_participant_timestamps() {
     let spy = session(&tape, "SPY", DAY);
     let spy_call = contract(&spy, "O:SPY250117C00590000");
     assert_eq!(
-        all::<Trade>(&spy, spy_call),
+        spy.whole_series::<Trade>(spy_call).unwrap(),
         vec![trade(
             1_736_955_100_000_000_000,
             px("3.1"),
@@ -243,7 +228,7 @@ fn option_trades_without_participant_timestamps_replace_earlier_option_trades() 
     let spx = session(&tape, "SPX", DAY);
     let call = contract(&spx, "O:SPXW250115C05950000");
     assert_eq!(
-        all::<Trade>(&spx, call),
+        spx.whole_series::<Trade>(call).unwrap(),
         vec![
             trade(
                 1_736_955_300_000_000_000,
@@ -272,7 +257,7 @@ fn option_trades_without_participant_timestamps_replace_earlier_option_trades() 
     );
     let far = contract(&spx, "O:SPXW250115C06000000");
     assert_eq!(
-        all::<Trade>(&spx, far),
+        spx.whole_series::<Trade>(far).unwrap(),
         vec![trade(
             1_736_955_400_000_000_000,
             px("0.85"),
@@ -300,7 +285,7 @@ fn option_quotes_one_and_two_sided() {
     let spx = session(&tape, "SPX", DAY);
     let call = contract(&spx, "O:SPXW250115C05950000");
     assert_eq!(
-        all::<Quote>(&spx, call),
+        spx.whole_series::<Quote>(call).unwrap(),
         vec![
             quote(
                 1_736_955_000_000_000_000,
@@ -324,7 +309,7 @@ fn option_quotes_one_and_two_sided() {
     );
     let wing = contract(&spx, "O:SPXW250115C06500000");
     assert_eq!(
-        all::<Quote>(&spx, wing),
+        spx.whole_series::<Quote>(wing).unwrap(),
         vec![
             quote(
                 1_736_955_000_000_000_000,
@@ -341,7 +326,7 @@ fn option_quotes_one_and_two_sided() {
     );
     let put = contract(&spx, "O:SPXW250115P05000000");
     assert_eq!(
-        all::<Quote>(&spx, put),
+        spx.whole_series::<Quote>(put).unwrap(),
         vec![quote(
             1_736_955_002_000_000_000,
             0,
@@ -391,7 +376,7 @@ fn option_minute_and_day_aggregates_become_bars() {
             3,
         ),
     ];
-    assert_eq!(all::<Bar>(&spx, call), minute);
+    assert_eq!(spx.whole_series::<Bar>(call).unwrap(), minute);
     let day = spx.day(call).unwrap();
     assert_eq!(
         (day.open, day.close, day.volume, day.transactions),
@@ -399,7 +384,9 @@ fn option_minute_and_day_aggregates_become_bars() {
     );
     let spy = session(&tape, "SPY", DAY);
     assert_eq!(
-        all::<Bar>(&spy, contract(&spy, "O:SPY250117C00590000")).len(),
+        spy.whole_series::<Bar>(contract(&spy, "O:SPY250117C00590000"))
+            .unwrap()
+            .len(),
         1
     );
 
@@ -419,7 +406,7 @@ fn option_minute_and_day_aggregates_become_bars() {
         300,
     );
     assert_eq!(
-        all::<Bar>(&spx, call),
+        spx.whole_series::<Bar>(call).unwrap(),
         vec![day_bar],
         "a day file's bar starts at New York midnight"
     );
@@ -442,7 +429,7 @@ fn stock_trades_with_fractional_sizes_and_trf_venues() {
     );
     let spy = session(&tape, "SPY", DAY);
     assert_eq!(
-        all::<Trade>(&spy, Owner::Underlying),
+        spy.whole_series::<Trade>(Owner::Underlying).unwrap(),
         vec![
             trade(
                 1_736_932_200_000_000_000,
@@ -481,7 +468,7 @@ fn stock_trades_with_fractional_sizes_and_trf_venues() {
     );
     let brk = session(&tape, "BRK.A", DAY);
     assert_eq!(
-        all::<Trade>(&brk, Owner::Underlying),
+        brk.whole_series::<Trade>(Owner::Underlying).unwrap(),
         vec![trade(
             1_736_951_400_200_000_000,
             px("700000.5"),
@@ -501,7 +488,7 @@ fn stock_quote_sizes_are_round_lots_before_2025_11_03_and_shares_after() {
     assert_eq!(report.format, "polygon-stocks-quotes");
     let before = session(&tape, "SPY", date(2025, 10, 31));
     assert_eq!(
-        all::<Quote>(&before, Owner::Underlying),
+        before.whole_series::<Quote>(Owner::Underlying).unwrap(),
         vec![
             quote(
                 1_761_917_400_000_000_000,
@@ -526,7 +513,7 @@ fn stock_quote_sizes_are_round_lots_before_2025_11_03_and_shares_after() {
     import(&tape, &fixture("stocks_quotes_v1_2025-11-03.csv.gz")).unwrap();
     let after = session(&tape, "SPY", date(2025, 11, 3));
     assert_eq!(
-        all::<Quote>(&after, Owner::Underlying),
+        after.whole_series::<Quote>(Owner::Underlying).unwrap(),
         vec![quote(
             1_762_180_200_000_000_000,
             px("682.11"),
@@ -547,7 +534,7 @@ fn stock_aggregates_keep_fractional_volume() {
     assert_eq!(report.format, "polygon-stocks-minute-aggs");
     let spy = session(&tape, "SPY", DAY);
     assert_eq!(
-        all::<Bar>(&spy, Owner::Underlying),
+        spy.whole_series::<Bar>(Owner::Underlying).unwrap(),
         vec![
             bar(
                 1_736_951_400_000_000_000,
@@ -584,7 +571,10 @@ fn stock_aggregates_keep_fractional_volume() {
         px("590.4"),
         650_000,
     );
-    assert_eq!(all::<Bar>(&spy, Owner::Underlying), vec![day_bar]);
+    assert_eq!(
+        spy.whole_series::<Bar>(Owner::Underlying).unwrap(),
+        vec![day_bar]
+    );
     assert_eq!(spy.day(Owner::Underlying), Some(day_bar));
 }
 
@@ -601,7 +591,7 @@ fn index_minute_bars_are_bars_and_values_at_the_bar_end() {
     );
     let spx = session(&tape, "SPX", DAY);
     assert_eq!(
-        all::<Bar>(&spx, Owner::Underlying),
+        spx.whole_series::<Bar>(Owner::Underlying).unwrap(),
         vec![
             bar(
                 1_736_951_400_000_000_000,
@@ -627,7 +617,7 @@ fn index_minute_bars_are_bars_and_values_at_the_bar_end() {
         "missing volume and transactions columns are zeros"
     );
     assert_eq!(
-        all::<IndexValue>(&spx, Owner::Underlying),
+        spx.whole_series::<IndexValue>(Owner::Underlying).unwrap(),
         vec![
             IndexValue {
                 ts: ns(1_736_951_460_000_000_000),
@@ -646,7 +636,7 @@ fn index_minute_bars_are_bars_and_values_at_the_bar_end() {
     );
     let vix = session(&tape, "VIX", DAY);
     assert_eq!(
-        all::<IndexValue>(&vix, Owner::Underlying),
+        vix.whole_series::<IndexValue>(Owner::Underlying).unwrap(),
         vec![IndexValue {
             ts: ns(1_736_951_460_000_000_000),
             value: px("16.05")
@@ -666,7 +656,10 @@ fn index_minute_bars_are_bars_and_values_at_the_bar_end() {
         px("5950.125"),
         0,
     );
-    assert_eq!(all::<Bar>(&spx, Owner::Underlying), vec![day_bar]);
+    assert_eq!(
+        spx.whole_series::<Bar>(Owner::Underlying).unwrap(),
+        vec![day_bar]
+    );
     assert_eq!(
         spx.count(Owner::Underlying, Kind::Values),
         2,

@@ -9,7 +9,7 @@ use model::Timestamp;
 use model::symbol::OptionSymbol;
 use model::venues::condition;
 use proptest::prelude::*;
-use tape::{Bar, IndexValue, Order, Owner, Quote, Record, SessionFile, Tape, Trade};
+use tape::{Bar, IndexValue, Owner, Quote, SessionFile, Tape, Trade};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,20 +43,6 @@ fn contract(session: &SessionFile, symbol: &str) -> Owner {
     session
         .contract(&OptionSymbol::parse(symbol).unwrap())
         .unwrap()
-}
-
-fn all<R: Record>(session: &SessionFile, owner: Owner) -> Vec<R> {
-    session
-        .range::<R>(
-            owner,
-            Timestamp::from_nanos(i64::MIN),
-            Timestamp::from_nanos(i64::MAX),
-            Order::Ascending,
-            None,
-            usize::MAX,
-        )
-        .unwrap()
-        .records
 }
 
 fn px(text: &str) -> i64 {
@@ -113,7 +99,7 @@ fn option_quotes_from_a_named_file() {
     let spx = session(&tape, "SPX");
     let call = contract(&spx, "O:SPXW250115C05950000");
     assert_eq!(
-        all::<Quote>(&spx, call),
+        spx.whole_series::<Quote>(call).unwrap(),
         vec![
             quote(OPEN, "8.65", 10, 5, "8.8", 31, 6),
             quote(OPEN + 500 * MS, "", 0, 0, "8.8", 31, 6),
@@ -133,7 +119,7 @@ fn option_trades_leave_out_cancels_and_keep_sequences() {
     let spx = session(&tape, "SPX");
     let call = contract(&spx, "O:SPXW250115C05950000");
     assert_eq!(
-        all::<Trade>(&spx, call),
+        spx.whole_series::<Trade>(call).unwrap(),
         vec![
             trade(
                 1_736_955_005_123_000_000,
@@ -184,7 +170,7 @@ fn option_eod_becomes_the_day_bar() {
         vwap: px("8.475"),
         transactions: 320,
     };
-    assert_eq!(all::<Bar>(&spx, call), vec![day]);
+    assert_eq!(spx.whole_series::<Bar>(call).unwrap(), vec![day]);
     assert_eq!(spx.day(call), Some(day));
 }
 
@@ -199,7 +185,7 @@ fn bulk_outputs_name_contracts_in_columns() {
     assert_eq!(spy.contracts().len(), 2);
     let call = contract(&spy, "O:SPY250117C00590000");
     assert_eq!(
-        all::<Quote>(&spy, call),
+        spy.whole_series::<Quote>(call).unwrap(),
         vec![
             quote(OPEN, "3.05", 20, 7, "3.1", 25, 5),
             quote(OPEN + 100 * MS, "3.06", 21, 7, "3.1", 25, 5),
@@ -207,7 +193,7 @@ fn bulk_outputs_name_contracts_in_columns() {
     );
     let put = contract(&spy, "O:SPY250117P00591000");
     assert_eq!(
-        all::<Quote>(&spy, put),
+        spy.whole_series::<Quote>(put).unwrap(),
         vec![quote(OPEN, "2.5", 5, 1, "2.55", 6, 22)]
     );
 }
@@ -220,7 +206,7 @@ fn stock_trades_bars_and_index_prices() {
     assert_eq!(report.format, "thetadata-stock-trade");
     let spy = session(&tape, "SPY");
     assert_eq!(
-        all::<Trade>(&spy, Owner::Underlying),
+        spy.whole_series::<Trade>(Owner::Underlying).unwrap(),
         vec![
             trade(
                 OPEN + 100 * MS,
@@ -245,7 +231,7 @@ fn stock_trades_bars_and_index_prices() {
     assert_eq!(report.format, "thetadata-stock-ohlc");
     assert_eq!(report.records, 2, "an interval without trades has no bar");
     let spy = session(&tape, "SPY");
-    let bars = all::<Bar>(&spy, Owner::Underlying);
+    let bars = spy.whole_series::<Bar>(Owner::Underlying).unwrap();
     assert_eq!(
         bars.iter()
             .map(|b| (b.start.as_nanos(), b.close, b.volume))
@@ -265,7 +251,7 @@ fn stock_trades_bars_and_index_prices() {
     assert_eq!(report.format, "thetadata-index-price");
     let spx = session(&tape, "SPX");
     assert_eq!(
-        all::<IndexValue>(&spx, Owner::Underlying),
+        spx.whole_series::<IndexValue>(Owner::Underlying).unwrap(),
         vec![
             IndexValue {
                 ts: Timestamp::from_nanos(OPEN),
@@ -295,7 +281,7 @@ fn pretty_times_are_read_too() {
     );
     import(&tape, &file).unwrap();
     let spx = session(&tape, "SPX");
-    let values = all::<IndexValue>(&spx, Owner::Underlying);
+    let values = spx.whole_series::<IndexValue>(Owner::Underlying).unwrap();
     assert_eq!(values[0].ts.as_nanos(), OPEN);
     assert_eq!(values[1].ts.as_nanos(), OPEN + 1_500 * MS);
 }

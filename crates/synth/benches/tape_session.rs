@@ -18,7 +18,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use model::Timestamp;
 use model::venues::{condition, venue};
-use tape::{IndexValue, Order, Owner, Quote, SessionBuilder, SessionFile, Trade};
+use tape::{IndexValue, Owner, Quote, SessionBuilder, SessionFile, Trade};
 
 const DEFAULT_CONTRACTS: usize = 400;
 const NANOS: i64 = 1_000_000_000;
@@ -89,7 +89,7 @@ fn main() -> Result<(), Error> {
             .map_or("synthetic", |s| s.as_str()),
     );
     // The underlying first, as the generator writes it, so option quotes are predicted from it.
-    let index_values = whole_day::<IndexValue>(&generated, Owner::Underlying)?;
+    let index_values = generated.whole_series::<IndexValue>(Owner::Underlying)?;
     for v in &index_values {
         builder.value(*v)?;
     }
@@ -100,10 +100,10 @@ fn main() -> Result<(), Error> {
         if let Some(oi) = entry.open_interest {
             builder.set_open_interest(to, oi)?;
         }
-        for q in whole_day::<Quote>(&generated, from)? {
+        for q in generated.whole_series::<Quote>(from)? {
             builder.quote(to, q)?;
         }
-        for t in whole_day::<Trade>(&generated, from)? {
+        for t in generated.whole_series::<Trade>(from)? {
             builder.trade(to, t)?;
         }
     }
@@ -125,7 +125,7 @@ fn main() -> Result<(), Error> {
         if with_quotes {
             for &i in &order {
                 let to = builder.contract(generated.contracts()[i].symbol)?;
-                for q in whole_day::<Quote>(&generated, Owner::Contract(i as u32))? {
+                for q in generated.whole_series::<Quote>(Owner::Contract(i as u32))? {
                     builder.quote(to, q)?;
                 }
             }
@@ -136,18 +136,18 @@ fn main() -> Result<(), Error> {
     let file = SessionFile::open(&bench_path)?;
     let symbols: Vec<_> = file.contracts().iter().map(|c| c.symbol).collect();
     let quotes: Vec<Vec<Quote>> = (0..n)
-        .map(|i| whole_day::<Quote>(&file, Owner::Contract(i as u32)))
+        .map(|i| file.whole_series::<Quote>(Owner::Contract(i as u32)))
         .collect::<Result<_, _>>()?;
     let trades: Vec<Vec<Trade>> = (0..n)
-        .map(|i| whole_day::<Trade>(&file, Owner::Contract(i as u32)))
+        .map(|i| file.whole_series::<Trade>(Owner::Contract(i as u32)))
         .collect::<Result<_, _>>()?;
     // The copy reads back as written.
     let mut differing = 0;
     for (k, &i) in order.iter().enumerate() {
         let from = Owner::Contract(i as u32);
         if symbols[k] != generated.contracts()[i].symbol
-            || quotes[k] != whole_day::<Quote>(&generated, from)?
-            || trades[k] != whole_day::<Trade>(&generated, from)?
+            || quotes[k] != generated.whole_series::<Quote>(from)?
+            || trades[k] != generated.whole_series::<Trade>(from)?
         {
             differing += 1;
         }
@@ -156,7 +156,7 @@ fn main() -> Result<(), Error> {
         println!("WARNING: {differing} contracts read back differently from what was written");
     }
     drop(generated);
-    let values = whole_day::<IndexValue>(&file, Owner::Underlying)?;
+    let values = file.whole_series::<IndexValue>(Owner::Underlying)?;
     let quote_count: usize = quotes.iter().map(Vec::len).sum();
     let trade_count: usize = trades.iter().map(Vec::len).sum();
     let file_len = file.file_len();
@@ -365,7 +365,9 @@ fn main() -> Result<(), Error> {
         let fresh = SessionFile::open(&bench_path)?;
         let mut total = 0;
         for i in 0..n {
-            total += whole_day::<Quote>(&fresh, Owner::Contract(i as u32))?.len();
+            total += fresh
+                .whole_series::<Quote>(Owner::Contract(i as u32))?
+                .len();
         }
         decode.push(started.elapsed());
         black_box(total);
@@ -590,20 +592,6 @@ fn main() -> Result<(), Error> {
         generation.as_secs_f64()
     );
     Ok(())
-}
-
-/// Every record of a series over the whole day.
-fn whole_day<R: tape::Record>(file: &SessionFile, owner: Owner) -> Result<Vec<R>, tape::TapeError> {
-    Ok(file
-        .range::<R>(
-            owner,
-            Timestamp::from_nanos(i64::MIN),
-            Timestamp::from_nanos(i64::MAX),
-            Order::Ascending,
-            None,
-            usize::MAX,
-        )?
-        .records)
 }
 
 /// Runs `f` `runs` times and returns each run's time.

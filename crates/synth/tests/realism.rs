@@ -38,7 +38,7 @@ use model::roots::{Exercise, TickRule, root_info};
 use model::symbol::{OptionSymbol, Right};
 use model::venues::{condition, venue};
 use pricing::{OptionKind, black76_greeks, black76_implied_vol};
-use tape::{Order, Owner, PRICE_SCALE, Quote, SIZE_SCALE, SessionFile, Trade};
+use tape::{Owner, PRICE_SCALE, Quote, SIZE_SCALE, SessionFile, Trade};
 
 /// The rate the generator discounts with (`Config::new`'s default).
 const RATE: f64 = 0.04;
@@ -1561,20 +1561,6 @@ fn new_york_time(t: Timestamp) -> String {
         .unwrap_or_default()
 }
 
-/// Every record of a series, whatever its time.
-fn whole_series<R: tape::Record>(file: &SessionFile, owner: Owner) -> Vec<R> {
-    file.range::<R>(
-        owner,
-        Timestamp::from_nanos(i64::MIN),
-        Timestamp::from_nanos(i64::MAX),
-        Order::Ascending,
-        None,
-        usize::MAX,
-    )
-    .expect("range")
-    .records
-}
-
 /// Each contract's |delta| at the snapshot nearest the middle of the session, at its expiry's
 /// at-the-money volatility.
 fn midday_deltas(
@@ -1668,8 +1654,8 @@ impl TradeChecks {
 
     /// Checks one series' trades against its quotes; returns how many trades it has.
     fn check_series(&mut self, file: &SessionFile, owner: Owner, series: &Printed) -> u64 {
-        let quotes: Vec<Quote> = whole_series(file, owner);
-        let trades: Vec<Trade> = whole_series(file, owner);
+        let quotes: Vec<Quote> = file.whole_series(owner).expect("quotes");
+        let trades: Vec<Trade> = file.whole_series(owner).expect("trades");
         let session = series.session;
         let context = |trade: &Trade, quote: Option<&Quote>| {
             format!(

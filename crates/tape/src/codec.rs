@@ -549,50 +549,20 @@ pub fn decode_quotes(
         q.ask = q.bid.wrapping_add(v as i64)
     });
     // Sizes and venues that never change in the quotes wanted are already the first quote's.
-    if used[2] > 0 {
-        apply_changes(
-            later,
-            &masks,
-            2,
-            bid_sizes,
-            u64::from(first.bid_size),
-            replace,
-            |q, v| q.bid_size = v as u32,
-        );
+    macro_rules! replaced {
+        ($bit:literal, $values:expr, $field:ident, $ty:ty) => {
+            if used[$bit] > 0 {
+                let initial = u64::from(first.$field);
+                apply_changes(later, &masks, $bit, $values, initial, replace, |q, v| {
+                    q.$field = v as $ty
+                });
+            }
+        };
     }
-    if used[3] > 0 {
-        apply_changes(
-            later,
-            &masks,
-            3,
-            ask_sizes,
-            u64::from(first.ask_size),
-            replace,
-            |q, v| q.ask_size = v as u32,
-        );
-    }
-    if used[4] > 0 {
-        apply_changes(
-            later,
-            &masks,
-            4,
-            bid_exchanges,
-            u64::from(first.bid_exchange),
-            replace,
-            |q, v| q.bid_exchange = v as u16,
-        );
-    }
-    if used[5] > 0 {
-        apply_changes(
-            later,
-            &masks,
-            5,
-            ask_exchanges,
-            u64::from(first.ask_exchange),
-            replace,
-            |q, v| q.ask_exchange = v as u16,
-        );
-    }
+    replaced!(2, bid_sizes, bid_size, u32);
+    replaced!(3, ask_sizes, ask_size, u32);
+    replaced!(4, bid_exchanges, bid_exchange, u16);
+    replaced!(5, ask_exchanges, ask_exchange, u16);
     Ok(quotes)
 }
 

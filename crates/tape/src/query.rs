@@ -108,6 +108,24 @@ impl SessionFile {
         Ok((records, (position - starts[chunk]) as usize))
     }
 
+    /// Every record of a series, in time order.
+    pub fn whole_series<R: Record>(&self, owner: Owner) -> Result<Vec<R>, TapeError> {
+        let everything = (
+            Timestamp::from_nanos(i64::MIN),
+            Timestamp::from_nanos(i64::MAX),
+        );
+        Ok(self
+            .range::<R>(
+                owner,
+                everything.0,
+                everything.1,
+                Order::Ascending,
+                None,
+                usize::MAX,
+            )?
+            .records)
+    }
+
     /// Records of a series with `from <= ts < to`, at most `limit`, starting at `resume` (a
     /// position returned as `next` by the previous page) or at the start of the range.
     pub fn range<R: Record>(

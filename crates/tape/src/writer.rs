@@ -304,17 +304,17 @@ impl SessionBuilder {
             let target = map(*owner);
             match kind {
                 Kind::Quotes => {
-                    for q in whole_series::<Quote>(file, *owner)? {
+                    for q in file.whole_series::<Quote>(*owner)? {
                         self.quote(target, q)?;
                     }
                 }
                 Kind::Trades => {
-                    for t in whole_series::<Trade>(file, *owner)? {
+                    for t in file.whole_series::<Trade>(*owner)? {
                         self.trade(target, t)?;
                     }
                 }
                 Kind::Values => {
-                    for v in whole_series::<IndexValue>(file, *owner)? {
+                    for v in file.whole_series::<IndexValue>(*owner)? {
                         self.value(v)?;
                     }
                 }
@@ -322,7 +322,7 @@ impl SessionBuilder {
                 Kind::Bars if has_trades(*owner) || (*owner == Owner::Underlying && has_values) => {
                 }
                 Kind::Bars => {
-                    for b in whole_series::<Bar>(file, *owner)? {
+                    for b in file.whole_series::<Bar>(*owner)? {
                         self.bar(target, b)?;
                     }
                 }
@@ -572,27 +572,6 @@ impl SessionBuilder {
         }
         Ok(self.final_path.clone())
     }
-}
-
-/// Every record of one series of a session file, in time order.
-fn whole_series<R: Record>(
-    file: &crate::reader::SessionFile,
-    owner: Owner,
-) -> Result<Vec<R>, TapeError> {
-    let everything = (
-        Timestamp::from_nanos(i64::MIN),
-        Timestamp::from_nanos(i64::MAX),
-    );
-    Ok(file
-        .range::<R>(
-            owner,
-            everything.0,
-            everything.1,
-            crate::query::Order::Ascending,
-            None,
-            usize::MAX,
-        )?
-        .records)
 }
 
 /// A file written front to back, and the offset of the next byte.
