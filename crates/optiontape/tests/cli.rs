@@ -685,6 +685,35 @@ fn data_generate_info_and_import_from_the_command_line() {
         "{out}"
     );
 
+    // A session file of an older tape format (an earlier build's demo market) is renamed out of
+    // the way, so the session can be generated again; its bytes are kept.
+    let mut older = std::fs::read(&file).unwrap();
+    older[8..10].copy_from_slice(&3u16.to_le_bytes());
+    std::fs::write(&file, &older).unwrap();
+    let (ok, out, err) = cli(
+        data.path(),
+        &[
+            "data",
+            "generate",
+            "--underlyings",
+            "AAPL",
+            "--from",
+            "2025-01-15",
+            "--to",
+            "2025-01-15",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 session file written in another tape format"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(data.path().join("tape/AAPL/2025-01-15.tape.format3")).unwrap(),
+        older
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), first, "generated again");
+
     // Bad arguments are explained.
     let (ok, _, err) = cli(data.path(), &["data", "generate", "--underlyings", "ZZZ"]);
     assert!(!ok && err.contains("unknown underlying \"ZZZ\""), "{err}");

@@ -18,7 +18,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use model::Timestamp;
 use model::venues::{condition, venue};
-use tape::{IndexValue, Owner, Quote, SessionBuilder, SessionFile, Trade};
+use tape::{IndexValue, Owner, Quote, QuoteBounds, SessionBuilder, SessionFile, Trade};
 
 const DEFAULT_CONTRACTS: usize = 400;
 const NANOS: i64 = 1_000_000_000;
@@ -346,6 +346,45 @@ fn main() -> Result<(), Error> {
             );
         })
     };
+    // The same searches told what the credit can be in a window from the chunk index's bounds,
+    // so windows where the condition cannot hold are never decoded.
+    let never_possible =
+        |b: &[Option<QuoteBounds>]| credit_range(b).is_none_or(|(_, high)| high >= 10_000 * NANOS);
+    let midday_possible = move |b: &[Option<QuoteBounds>]| match (label, credit_range(b)) {
+        ("above", Some((_, high))) => high > threshold,
+        ("below", Some((low, _))) => low < threshold,
+        _ => true,
+    };
+    type Possible<'a> = &'a dyn Fn(&[Option<QuoteBounds>]) -> bool;
+    type Condition<'a> = &'a dyn Fn(Timestamp, &[Option<Quote>]) -> bool;
+    let bounded_cold = |possible: Possible, condition: Condition| {
+        (0..20)
+            .map(|_| {
+                let started = Instant::now();
+                let fresh = SessionFile::open(&bench_path).expect("open");
+                let found = fresh
+                    .first_instant_within_bounds(&legs, open, close, possible, condition)
+                    .expect("search");
+                let elapsed = started.elapsed();
+                black_box(found);
+                elapsed
+            })
+            .collect::<Vec<_>>()
+    };
+    let bounded_found = |possible: Possible, condition: Condition| {
+        SessionFile::open(&bench_path)
+            .expect("open")
+            .first_instant_within_bounds(&legs, open, close, possible, condition)
+            .expect("search")
+            .map(|(t, _)| t)
+    };
+    if bounded_found(&never_possible, &never).is_some()
+        || bounded_found(&midday_possible, &midday) != expected
+    {
+        println!("WARNING: first_instant_within_bounds disagrees with the in-memory search");
+    }
+    let never_bounded_cold = bounded_cold(&never_possible, &never);
+    let midday_bounded_cold = bounded_cold(&midday_possible, &midday);
     let never_cold = search_cold(&never);
     let never_warm = search_warm(&never);
     let midday_cold = search_cold(&midday);
@@ -541,6 +580,13 @@ fn main() -> Result<(), Error> {
         &never_memory,
         true,
     );
+    search_line(
+        "fill-time search within the chunk index's bounds, never holds, cold",
+        median_p90(&mut never_bounded_cold.clone()),
+        never_bounded_cold.len(),
+        &never_memory,
+        true,
+    );
     let hit = expected.map_or("none".into(), new_york);
     search_line(
         &format!("fill-time search, holds at {hit}, cold"),
@@ -553,6 +599,13 @@ fn main() -> Result<(), Error> {
         &format!("fill-time search, holds at {hit}, warm"),
         median_p90(&mut midday_warm.clone()),
         midday_warm.len(),
+        &midday_memory,
+        false,
+    );
+    search_line(
+        &format!("fill-time search within the chunk index's bounds, holds at {hit}, cold"),
+        median_p90(&mut midday_bounded_cold.clone()),
+        midday_bounded_cold.len(),
         &midday_memory,
         false,
     );
@@ -714,6 +767,15 @@ fn credit(legs: &[Option<Quote>]) -> Option<i64> {
         return None;
     }
     Some(short_put.bid + short_call.bid - long_put.ask - long_call.ask)
+}
+
+/// The lowest and highest natural credit the condor's quotes allow, from each leg's bounds.
+fn credit_range(legs: &[Option<QuoteBounds>]) -> Option<(i64, i64)> {
+    let (long_put, short_put, short_call, long_call) = (legs[0]?, legs[1]?, legs[2]?, legs[3]?);
+    Some((
+        short_put.bid_low + short_call.bid_low - long_put.ask_high - long_call.ask_high,
+        short_put.bid_high + short_call.bid_high - long_put.ask_low - long_call.ask_low,
+    ))
 }
 
 /// The legs' event times in `(after, until]` and the state after each, merged over decoded arrays

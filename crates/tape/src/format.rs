@@ -18,14 +18,14 @@
 
 use crate::codec::{Cursor, put_decimal, put_varint};
 use crate::error::{CorruptKind, TapeError};
-use crate::records::Bar;
+use crate::records::{Bar, QuoteBounds};
 use jiff::civil::Date;
 use model::Timestamp;
 use model::symbol::{OptionSymbol, Right, Root, Strike};
 
 pub const MAGIC: &[u8; 8] = b"OPTNTAPE";
 pub const FOOTER_MAGIC: &[u8; 8] = b"EPATNTPO";
-pub const VERSION: u16 = 3;
+pub const VERSION: u16 = 4;
 pub const HEADER_LEN: usize = 32;
 pub const FOOTER_LEN: usize = 32;
 /// Longest underlying symbol a file can name.
@@ -106,8 +106,9 @@ pub struct SeriesEntry {
     pub index: Block,
 }
 
-/// Writes the chunk index of a series.
-pub fn encode_chunk_index(chunks: &[ChunkEntry]) -> Vec<u8> {
+/// Writes the chunk index of a series: its chunk entries, then (for quotes) each chunk's price
+/// bounds, which only a bounded search reads.
+pub fn encode_chunk_index(chunks: &[ChunkEntry], bounds: &[QuoteBounds]) -> Vec<u8> {
     let mut out = Vec::with_capacity(chunks.len() * 12);
     let (mut previous_end, mut previous_last) = (0u64, chunks.first().map(|c| c.first_ts));
     for chunk in chunks {
@@ -129,16 +130,59 @@ pub fn encode_chunk_index(chunks: &[ChunkEntry]) -> Vec<u8> {
         previous_end = chunk.offset + u64::from(chunk.len);
         previous_last = Some(chunk.last_ts);
     }
+    // Lows as changes from the chunk before, highs as distances above the lows: prices move
+    // little from one chunk to the next, and `put_decimal` keeps ticks short.
+    let mut previous_lows = (0i64, 0i64);
+    for b in bounds {
+        put_decimal(&mut out, b.bid_low.wrapping_sub(previous_lows.0));
+        put_decimal(&mut out, b.bid_high.wrapping_sub(b.bid_low));
+        put_decimal(&mut out, b.ask_low.wrapping_sub(previous_lows.1));
+        put_decimal(&mut out, b.ask_high.wrapping_sub(b.ask_low));
+        previous_lows = (b.bid_low, b.ask_low);
+    }
     out
 }
 
-/// Reads and checks the chunk index of `series`: chunks in time order, inside the chunk area
-/// (which ends at `data_end`), adding up to the series' count and extent.
+/// Reads the price bounds section of a quote series' chunk index (the bytes after its entries):
+/// one per chunk.
+pub fn decode_chunk_bounds(bytes: &[u8], chunks: usize) -> Result<Vec<QuoteBounds>, TapeError> {
+    let bad = || TapeError::corrupt(CorruptKind::Catalog);
+    let mut c = Cursor::new(bytes);
+    let mut bounds = Vec::with_capacity(chunks);
+    let mut previous_lows = (0i64, 0i64);
+    for _ in 0..chunks {
+        let mut range = |low: i64| -> Result<(i64, i64), TapeError> {
+            let low = low.wrapping_add(c.decimal()?);
+            let above = c.decimal()?;
+            if above < 0 {
+                return Err(bad());
+            }
+            Ok((low, low.checked_add(above).ok_or_else(bad)?))
+        };
+        let (bid_low, bid_high) = range(previous_lows.0)?;
+        let (ask_low, ask_high) = range(previous_lows.1)?;
+        previous_lows = (bid_low, ask_low);
+        bounds.push(QuoteBounds {
+            bid_low,
+            bid_high,
+            ask_low,
+            ask_high,
+        });
+    }
+    if !c.is_empty() {
+        return Err(bad());
+    }
+    Ok(bounds)
+}
+
+/// Reads and checks the chunk entries of `series`' chunk index: chunks in time order, inside the
+/// chunk area (which ends at `data_end`), adding up to the series' count and extent. Returns them
+/// and where in `bytes` the bounds section of a quote series starts.
 pub fn decode_chunk_index(
     bytes: &[u8],
     series: &SeriesEntry,
     data_end: u64,
-) -> Result<Vec<ChunkEntry>, TapeError> {
+) -> Result<(Vec<ChunkEntry>, usize), TapeError> {
     let bad = || TapeError::corrupt(CorruptKind::Catalog);
     let mut c = Cursor::new(bytes);
     let mut chunks: Vec<ChunkEntry> = Vec::with_capacity(series.chunk_count as usize);
@@ -176,14 +220,16 @@ pub fn decode_chunk_index(
             last_ts,
         });
     }
-    if !c.is_empty()
+    // Only a quote series has more: its bounds section.
+    let has_bounds = series.kind == Kind::Quotes;
+    if c.is_empty() == has_bounds
         || total != series.count
         || chunks.first().map(|c| c.first_ts) != Some(series.first_ts)
         || chunks.last().map(|c| c.last_ts) != Some(series.last_ts)
     {
         return Err(bad());
     }
-    Ok(chunks)
+    Ok((chunks, bytes.len() - c.rest().len()))
 }
 
 /// Per-contract facts kept in the catalog.
@@ -244,6 +290,11 @@ fn le_u64(bytes: &[u8]) -> u64 {
 
 fn le_u32(bytes: &[u8]) -> u32 {
     u32::from_le_bytes(bytes.try_into().expect("4 bytes"))
+}
+
+/// The format version a file's header names, if the bytes start like a tape file.
+pub fn header_version(start: &[u8]) -> Option<u16> {
+    (start.len() >= 10 && &start[..8] == MAGIC).then(|| u16::from_le_bytes([start[8], start[9]]))
 }
 
 /// Checks the header and footer of a whole file and returns the catalog's byte range.

@@ -27,7 +27,7 @@ pub use error::TapeError;
 pub use format::{ContractEntry, Kind, Owner};
 pub use query::{Order, Page};
 pub use reader::SessionFile;
-pub use records::{Bar, IndexValue, PRICE_SCALE, Px, Quote, SIZE_SCALE, Trade};
+pub use records::{Bar, IndexValue, PRICE_SCALE, Px, Quote, QuoteBounds, SIZE_SCALE, Trade};
 pub use series::Record;
 pub use tape::Tape;
 pub use writer::SessionBuilder;

@@ -14,10 +14,11 @@ use std::sync::Arc;
 
 use model::Timestamp;
 
+use crate::codec::CHUNK_SPAN_SECONDS;
 use crate::error::TapeError;
 use crate::format::{Kind, Owner};
 use crate::reader::SessionFile;
-use crate::records::{IndexValue, Quote, Trade};
+use crate::records::{IndexValue, Quote, QuoteBounds, Trade};
 use crate::series::Record;
 
 /// Direction of a range.
@@ -224,6 +225,70 @@ impl SessionFile {
                 return Ok(Some((at, state)));
             }
         }
+    }
+}
+
+impl SessionFile {
+    /// [`first_instant`](Self::first_instant) that skips stretches where the condition cannot
+    /// hold, without decoding them. The stretch `(after, until]` is taken a five-minute window at a
+    /// time (the span chunks are cut at); for each window, `could_hold` gets every leg's bounds
+    /// from the chunk index, which every quote in force during the window lies within (`None`
+    /// when a leg may have no quote then), and answers whether `condition` could hold somewhere
+    /// in it. Only the windows it does not rule out are searched. A `could_hold` that answers
+    /// `false` where the condition could hold makes the search miss it.
+    pub fn first_instant_within_bounds(
+        &self,
+        legs: &[Owner],
+        after: Timestamp,
+        until: Timestamp,
+        mut could_hold: impl FnMut(&[Option<QuoteBounds>]) -> bool,
+        mut condition: impl FnMut(Timestamp, &[Option<Quote>]) -> bool,
+    ) -> Result<Option<(Timestamp, LegQuotes)>, TapeError> {
+        let window = CHUNK_SPAN_SECONDS * 1_000_000_000;
+        let series: Vec<Option<usize>> = legs
+            .iter()
+            .map(|leg| self.series_index(*leg, Kind::Quotes))
+            .collect();
+        let mut bounds = vec![None; legs.len()];
+        let mut from = after;
+        while from < until {
+            let end = (from.as_nanos().div_euclid(window) + 1).saturating_mul(window);
+            let to = Timestamp::from_nanos(end).min(until);
+            for (leg, series) in series.iter().enumerate() {
+                bounds[leg] = match series {
+                    Some(series) => self.bounds_over(*series, from, to)?,
+                    None => None,
+                };
+            }
+            if could_hold(&bounds)
+                && let Some(found) = self.first_instant(legs, from, to, &mut condition)?
+            {
+                return Ok(Some(found));
+            }
+            from = to;
+        }
+        Ok(None)
+    }
+
+    /// Bounds of every quote of a series in force at some instant of `(from, to]`: the last
+    /// one at or before `from` and those after it through `to`. `None` when the series has no
+    /// quote by `from`.
+    fn bounds_over(
+        &self,
+        series: usize,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Option<QuoteBounds>, TapeError> {
+        let chunks = &self.chunks(series)?.entries;
+        let first = chunks.partition_point(|c| c.first_ts <= from);
+        let last = chunks.partition_point(|c| c.first_ts <= to);
+        let Some(start) = first.checked_sub(1) else {
+            return Ok(None);
+        };
+        Ok(self.chunk_bounds(series)?[start..last]
+            .iter()
+            .copied()
+            .reduce(QuoteBounds::union))
     }
 }
 

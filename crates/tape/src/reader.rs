@@ -9,10 +9,10 @@ use crate::codec;
 use crate::columns::{TableDecoder, Tables, written_table};
 use crate::error::{CorruptKind, TapeError};
 use crate::format::{
-    Catalog, ChunkEntry, ContractEntry, Kind, Owner, SeriesEntry, decode_chunk_index,
-    locate_catalog,
+    Catalog, ChunkEntry, ContractEntry, Kind, Owner, SeriesEntry, decode_chunk_bounds,
+    decode_chunk_index, locate_catalog,
 };
-use crate::records::{Bar, IndexValue, Quote};
+use crate::records::{Bar, IndexValue, Quote, QuoteBounds};
 use crate::series::{Decoded, Record};
 use crate::underlying::{Context, PricePoint, PriceSource};
 use jiff::civil::Date;
@@ -46,6 +46,9 @@ pub(crate) struct SeriesChunks {
     pub entries: Vec<ChunkEntry>,
     /// The position (index within the series) of each chunk's first record.
     pub starts: Vec<u64>,
+    /// Where the index block's bounds section starts (quote series), and the bounds once read.
+    bounds_at: usize,
+    bounds: OnceLock<Vec<QuoteBounds>>,
 }
 
 enum Bytes {
@@ -314,7 +317,7 @@ impl SessionFile {
                 .in_part(describe)
                 .in_file(&self.path));
         }
-        let entries = decode_chunk_index(bytes, entry, self.data_end)
+        let (entries, bounds_at) = decode_chunk_index(bytes, entry, self.data_end)
             .map_err(|e| e.in_part(describe).in_file(&self.path))?;
         let mut start = 0u64;
         let starts = entries
@@ -326,8 +329,32 @@ impl SessionFile {
             })
             .collect();
         // Another thread may have read it meanwhile; either copy is the same.
-        let _ = self.indexes[series].set(SeriesChunks { entries, starts });
+        let _ = self.indexes[series].set(SeriesChunks {
+            entries,
+            starts,
+            bounds_at,
+            bounds: OnceLock::new(),
+        });
         Ok(self.indexes[series].get().expect("just set"))
+    }
+
+    /// Each chunk's price bounds of a quote series, read from its chunk index (already checked)
+    /// the first time a bounded search needs them.
+    pub(crate) fn chunk_bounds(&self, series: usize) -> Result<&[QuoteBounds], TapeError> {
+        let chunks = self.chunks(series)?;
+        if let Some(bounds) = chunks.bounds.get() {
+            return Ok(bounds);
+        }
+        let entry = &self.catalog.series[series];
+        let block = entry.index;
+        let start = block.offset as usize;
+        let bytes = &self.bytes[start + chunks.bounds_at..start + block.len as usize];
+        let bounds = decode_chunk_bounds(bytes, chunks.entries.len()).map_err(|e| {
+            e.in_part(|| format!("{:?} {:?} chunk bounds", entry.owner, entry.kind))
+                .in_file(&self.path)
+        })?;
+        let _ = chunks.bounds.set(bounds);
+        Ok(chunks.bounds.get().expect("just set"))
     }
 
     /// Records in a series.

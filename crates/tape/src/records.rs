@@ -71,6 +71,46 @@ impl Quote {
     }
 }
 
+/// How low and how high a series' bids and asks go over a stretch of time, as stored (0 for an
+/// absent side). Kept per quote chunk, so a search can tell from the chunk index alone that a
+/// condition on the quotes cannot hold anywhere in a stretch, without decoding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuoteBounds {
+    pub bid_low: Px,
+    pub bid_high: Px,
+    pub ask_low: Px,
+    pub ask_high: Px,
+}
+
+impl QuoteBounds {
+    /// The bounds of some quotes; `None` when there are none.
+    pub fn of(quotes: &[Quote]) -> Option<QuoteBounds> {
+        let first = quotes.first()?;
+        let start = QuoteBounds {
+            bid_low: first.bid,
+            bid_high: first.bid,
+            ask_low: first.ask,
+            ask_high: first.ask,
+        };
+        Some(quotes.iter().fold(start, |b, q| QuoteBounds {
+            bid_low: b.bid_low.min(q.bid),
+            bid_high: b.bid_high.max(q.bid),
+            ask_low: b.ask_low.min(q.ask),
+            ask_high: b.ask_high.max(q.ask),
+        }))
+    }
+
+    /// Bounds that hold wherever either does.
+    pub fn union(self, other: QuoteBounds) -> QuoteBounds {
+        QuoteBounds {
+            bid_low: self.bid_low.min(other.bid_low),
+            bid_high: self.bid_high.max(other.bid_high),
+            ask_low: self.ask_low.min(other.ask_low),
+            ask_high: self.ask_high.max(other.ask_high),
+        }
+    }
+}
+
 /// One print. `size` is in millionths of a contract or share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Trade {

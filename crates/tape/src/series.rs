@@ -8,7 +8,7 @@ use crate::codec;
 use crate::columns::Encoding;
 use crate::error::TapeError;
 use crate::format::Kind;
-use crate::records::{Bar, IndexValue, Quote, Trade};
+use crate::records::{Bar, IndexValue, Quote, QuoteBounds, Trade};
 use crate::underlying::{Context, PricePath, PricePoint, PriceSource};
 
 /// A decoded chunk of any kind, as held in the chunk cache.
@@ -59,12 +59,16 @@ pub trait Record: Copy + Send + Sync + 'static {
     fn price_point(&self) -> Option<(PriceSource, PricePoint)> {
         None
     }
+    /// What the chunk index keeps of a chunk's prices (quotes only).
+    fn bounds(_chunk: &[Self]) -> Option<QuoteBounds> {
+        None
+    }
     fn wrap(records: Arc<[Self]>) -> Decoded;
     fn unwrap(decoded: &Decoded) -> Option<Arc<[Self]>>;
 }
 
 macro_rules! record {
-    ($type:ty, $kind:expr, $variant:ident, $ts:ident, $encode:expr, $decode:path, $price:expr) => {
+    ($type:ty, $kind:expr, $variant:ident, $ts:ident, $encode:expr, $decode:path, $price:expr, $bounds:expr) => {
         impl Record for $type {
             const KIND: Kind = $kind;
             fn ts(&self) -> Timestamp {
@@ -87,6 +91,9 @@ macro_rules! record {
             }
             fn price_point(&self) -> Option<(PriceSource, PricePoint)> {
                 $price(self)
+            }
+            fn bounds(chunk: &[Self]) -> Option<QuoteBounds> {
+                $bounds(chunk)
             }
             fn wrap(records: Arc<[Self]>) -> Decoded {
                 Decoded::$variant(records)
@@ -114,7 +121,8 @@ record!(
             ts: q.ts,
             price: q.bid.wrapping_add(q.ask)
         }
-    ))
+    )),
+    QuoteBounds::of
 );
 record!(
     Trade,
@@ -123,6 +131,7 @@ record!(
     ts,
     |chunk, encoding, _| codec::encode_trades(chunk, encoding),
     codec::decode_trades,
+    |_| None,
     |_| None
 );
 record!(
@@ -132,6 +141,7 @@ record!(
     start,
     |chunk, encoding, _| codec::encode_bars(chunk, encoding),
     codec::decode_bars,
+    |_| None,
     |_| None
 );
 record!(
@@ -147,5 +157,6 @@ record!(
             ts: v.ts,
             price: v.value
         }
-    ))
+    )),
+    |_| None
 );

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::error::TapeError;
-use crate::format::date_of;
+use crate::format::{VERSION, date_of, header_version};
 use crate::reader::SessionFile;
 use crate::writer::session_path;
 use jiff::civil::Date;
@@ -68,6 +68,30 @@ impl Tape {
         }
         names.sort();
         Ok(names)
+    }
+
+    /// Renames session files written in another tape format, which this build cannot read, to
+    /// `<date>.tape.format<N>`: the session can then be generated or imported again, and the old
+    /// bytes stay for a build that reads them. Returns the new paths.
+    pub fn set_aside_other_formats(&self) -> Result<Vec<PathBuf>, TapeError> {
+        use std::io::Read;
+        let mut moved = Vec::new();
+        for underlying in self.underlyings()? {
+            for date in self.sessions(&underlying)? {
+                let path = self.session_path(&underlying, date);
+                let mut start = [0u8; 10];
+                let read = std::fs::File::open(&path)
+                    .and_then(|mut file| file.read(&mut start))
+                    .map_err(|e| TapeError::io(&path, e))?;
+                let Some(version) = header_version(&start[..read]).filter(|v| *v != VERSION) else {
+                    continue;
+                };
+                let aside = path.with_extension(format!("tape.format{version}"));
+                std::fs::rename(&path, &aside).map_err(|e| TapeError::io(&path, e))?;
+                moved.push(aside);
+            }
+        }
+        Ok(moved)
     }
 
     /// Session dates of an underlying, ascending.

@@ -24,7 +24,7 @@ use crate::format::{
     Block, Catalog, ChunkEntry, ContractEntry, HEADER_LEN, Kind, Owner, SeriesEntry,
     encode_chunk_index, footer_bytes, header_bytes, yyyymmdd,
 };
-use crate::records::{Bar, IndexValue, Quote, Trade};
+use crate::records::{Bar, IndexValue, Quote, QuoteBounds, Trade};
 use crate::series::Record;
 use crate::underlying::{PricePath, PricePoint, PriceSource};
 
@@ -62,6 +62,8 @@ struct Pending<R> {
     source: u32,
     buffer: Vec<R>,
     chunks: Vec<ChunkEntry>,
+    /// Each chunk's price bounds (quote series only).
+    bounds: Vec<QuoteBounds>,
     /// Code tables the series' chunks can share.
     books: Books,
     count: u64,
@@ -74,6 +76,7 @@ impl<R> Pending<R> {
             source,
             buffer: Vec::new(),
             chunks: Vec::new(),
+            bounds: Vec::new(),
             books: Books::default(),
             count: 0,
             last_ts: None,
@@ -738,6 +741,7 @@ impl Output {
             first_ts: first.ts(),
             last_ts: last.ts(),
         };
+        pending.bounds.extend(R::bounds(&pending.buffer));
         self.spill.write(&payload)?;
         pending.chunks.push(entry);
         pending.buffer.clear();
@@ -752,6 +756,7 @@ struct Closed {
     source: u32,
     count: u64,
     chunks: Vec<ChunkEntry>,
+    bounds: Vec<QuoteBounds>,
 }
 
 /// Writes every series' last chunk.
@@ -770,6 +775,7 @@ fn close_all<R: Record>(
                 source: pending.source,
                 count: pending.count,
                 chunks: pending.chunks,
+                bounds: pending.bounds,
             });
         }
     }
@@ -819,7 +825,7 @@ fn write_indexes(out: &mut Sink, mut closed: Vec<Closed>) -> Result<Vec<SeriesEn
     closed.sort_by_key(|s| (s.owner, s.kind));
     let mut series = Vec::with_capacity(closed.len());
     for s in closed {
-        let index = encode_chunk_index(&s.chunks);
+        let index = encode_chunk_index(&s.chunks, &s.bounds);
         let block = Block {
             offset: out.offset,
             len: u32::try_from(index.len())

@@ -233,6 +233,98 @@ fn first_instant_finds_the_earliest_event_where_a_condition_holds() {
 }
 
 #[test]
+fn a_search_within_bounds_finds_what_the_full_search_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = SessionBuilder::create(dir.path(), "SPX", DATE).unwrap();
+    let call = builder.contract(key(5950, 'C')).unwrap();
+    let put = builder.contract(key(5900, 'P')).unwrap();
+    // The call climbs from $1.00 to about $4.60 over the hour with a wiggle; the put falls.
+    for s in 0..3600 {
+        let wiggle = (s * 7919) % 13;
+        let call_bid = 100 + s / 10 + wiggle;
+        builder
+            .quote(call, quote(t(s), call_bid, call_bid + 5))
+            .unwrap();
+        if s % 4 == 1 {
+            let put_bid = 500 - s / 12 + wiggle;
+            builder
+                .quote(put, quote(t(s), put_bid, put_bid + 5))
+                .unwrap();
+        }
+    }
+    let session = SessionFile::open(&builder.finish().unwrap()).unwrap();
+    let legs = [
+        session.contract(&key(5950, 'C')).unwrap(),
+        session.contract(&key(5900, 'P')).unwrap(),
+    ];
+    let cent = 10_000_000;
+    // Selling the call and buying the put: a credit of at least `limit` cents.
+    for limit in [-500, -300, -100, 0, 37, 150, 260, 330, 420] {
+        let condition = |_: Timestamp, q: &[Option<Quote>]| match (q[0], q[1]) {
+            (Some(c), Some(p)) => c.bid - p.ask >= limit * cent,
+            _ => false,
+        };
+        let could_hold = |b: &[Option<tape::QuoteBounds>]| match (b[0], b[1]) {
+            (Some(c), Some(p)) => c.bid_high - p.ask_low >= limit * cent,
+            _ => true,
+        };
+        let full = session
+            .first_instant(&legs, t(0), t(3600), condition)
+            .unwrap();
+        let bounded = session
+            .first_instant_within_bounds(&legs, t(0), t(3600), could_hold, condition)
+            .unwrap();
+        if limit == 420 {
+            assert!(bounded.is_none(), "a credit never reached is never found");
+        }
+        assert_eq!(full, bounded, "credit {limit}");
+    }
+    // The chunk index alone rules out every window of a credit never within reach.
+    let mut ruled_out = 0;
+    let never = session
+        .first_instant_within_bounds(
+            &legs,
+            t(0),
+            t(3600),
+            |b| {
+                let possible = match (b[0], b[1]) {
+                    (Some(c), Some(p)) => c.bid_high - p.ask_low >= 420 * cent,
+                    _ => true,
+                };
+                ruled_out += usize::from(!possible);
+                possible
+            },
+            |_, q| match (q[0], q[1]) {
+                (Some(c), Some(p)) => c.bid - p.ask >= 420 * cent,
+                _ => false,
+            },
+        )
+        .unwrap();
+    assert!(never.is_none());
+    // Twelve five-minute windows in the hour; in the first, the put has not quoted yet at its
+    // start, so it cannot be ruled out.
+    assert_eq!(ruled_out, 11);
+    // From any instant: windows are cut wherever the search starts.
+    for start in [1, 299, 300, 301, 1234, 3000] {
+        let condition =
+            |_: Timestamp, q: &[Option<Quote>]| q[0].is_some_and(|c| c.bid >= 300 * cent);
+        let could_hold =
+            |b: &[Option<tape::QuoteBounds>]| b[0].is_none_or(|c| c.bid_high >= 300 * cent);
+        assert_eq!(
+            session
+                .first_instant(&legs, t(start), t(3600), condition)
+                .unwrap()
+                .map(|f| f.0),
+            session
+                .first_instant_within_bounds(&legs, t(start), t(3600), could_hold, condition)
+                .unwrap()
+                .map(|f| f.0),
+            "from {start}"
+        );
+    }
+}
+
+#[test]
 fn bars_of_any_whole_second_span() {
     let dir = tempfile::tempdir().unwrap();
     let session = SessionFile::open(&write_sample(dir.path())).unwrap();

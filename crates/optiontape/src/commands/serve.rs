@@ -50,6 +50,7 @@ async fn ensure_market_data(
     demo: &config::DemoMarket,
 ) -> anyhow::Result<()> {
     let tape_dir = server::settings::tape_dir(data_dir);
+    data::set_aside_other_formats(&tape_dir)?;
     let tape = tape::Tape::new(&tape_dir);
     if demo.sessions == 0 || !tape.underlyings()?.is_empty() {
         return Ok(());

@@ -23,10 +23,28 @@ pub async fn run(global: &GlobalOptions, command: DataCommand) -> anyhow::Result
     let storage = crate::config::storage(global, &file)?;
     let tape_dir = server::settings::tape_dir(&storage.data_dir);
     // The work is CPU and file bound: keep it off the async workers.
-    tokio::task::spawn_blocking(move || match command {
-        DataCommand::Generate(args) => generate::run(&tape_dir, &args),
-        DataCommand::Info(args) => info::run(&tape_dir, &args),
-        DataCommand::Import(args) => import::run(&tape_dir, &args),
+    tokio::task::spawn_blocking(move || {
+        set_aside_other_formats(&tape_dir)?;
+        match command {
+            DataCommand::Generate(args) => generate::run(&tape_dir, &args),
+            DataCommand::Info(args) => info::run(&tape_dir, &args),
+            DataCommand::Import(args) => import::run(&tape_dir, &args),
+        }
     })
     .await?
+}
+
+/// Moves session files of another tape format out of the way (this build cannot read them), and
+/// says so: the sessions can then be generated or imported again.
+pub fn set_aside_other_formats(tape_dir: &std::path::Path) -> anyhow::Result<()> {
+    let moved = tape::Tape::new(tape_dir).set_aside_other_formats()?;
+    if let Some(first) = moved.first() {
+        println!(
+            "{} written in another tape format, which this build does not read, renamed \
+             (e.g. {}): generate or import them again.",
+            generate::plural(moved.len(), "session file"),
+            first.display()
+        );
+    }
+    Ok(())
 }
