@@ -1,8 +1,9 @@
 //! The CuteMarkets face: `/v1` market data and paper trading, Polygon-style `/v2` and `/v3`
-//! aliases. This slice: the gate (keys, products, plans, rate limits) and the status
-//! endpoint; the data endpoints mount here as they arrive.
+//! aliases: the gate (keys, products, plans, rate limits), the status endpoint and, of the data
+//! endpoints, options contract detail so far; the others mount here as they arrive.
 
 pub mod access;
+pub mod contracts;
 pub mod envelope;
 pub mod status;
 
@@ -12,5 +13,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(status::status))
+    OpenApiRouter::new()
+        .routes(routes!(status::status))
+        .routes(routes!(contracts::contract))
 }
