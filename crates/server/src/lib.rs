@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod mail;
 pub mod openapi;
+pub mod pages;
 pub mod settings;
 pub mod state;
 

@@ -26,6 +26,8 @@ pub struct Shared {
     pub tape: tape::Tape,
     /// Market time, derived from the wall clock.
     pub market: MarketClock,
+    /// Signs the `page` tokens of `next_url`.
+    pub pages: crate::pages::PageSigner,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             .with_context(|| format!("reading the tape folder {}", tape.root().display()))?
             .and_then(calendar::session);
         let market = MarketClock::new(settings.market_clock, latest, clock.now());
+        let pages = crate::pages::PageSigner::for_data_dir(&settings.data_dir)?;
         Ok(AppState(Arc::new(Shared {
             store,
             clock,
@@ -45,6 +48,7 @@ impl AppState {
             mailer,
             tape,
             market,
+            pages,
         })))
     }
 

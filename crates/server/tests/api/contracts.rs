@@ -1,4 +1,5 @@
-//! Options contract detail (`/v1/options/contracts/{options_ticker}/`) over the tape.
+//! Options contracts over the tape: the list (`/v1/options/contracts/`) and one contract's
+//! detail (`/v1/options/contracts/{options_ticker}/`).
 
 use crate::support::{TestServer, header};
 use jiff::civil::{Date, date};
@@ -33,7 +34,16 @@ async fn server() -> (TestServer, String) {
     let daily = "O:SPXW250115C05950000";
     let monthly = "O:SPX250117P05900000";
     write_session(dir.path(), "SPX", date(2025, 1, 15), &[daily, monthly]);
-    write_session(dir.path(), "SPX", date(2025, 1, 16), &[monthly]);
+    // The next day: the monthly and the Friday weeklies from 5800 to 6200.
+    let weeklies: Vec<String> = (0..17)
+        .flat_map(|k| {
+            let strike = 5_800 + 25 * k;
+            ['C', 'P'].map(|right| format!("O:SPXW250117{right}{:08}", strike * 1000))
+        })
+        .collect();
+    let mut next_day: Vec<&str> = weeklies.iter().map(String::as_str).collect();
+    next_day.push(monthly);
+    write_session(dir.path(), "SPX", date(2025, 1, 16), &next_day);
     write_session(
         dir.path(),
         "SPY",
@@ -50,7 +60,7 @@ async fn server() -> (TestServer, String) {
     )
     .await;
     let key = server
-        .key("contracts@example.com", Product::Options, Plan::Free)
+        .key("contracts@example.com", Product::Options, Plan::Developer)
         .await;
     (server, key)
 }
@@ -154,9 +164,9 @@ async fn contracts_not_listed_malformed_input_and_lookback_get_the_face_errors()
             "bad_request",
             "as_of",
         ),
-        // The Free plan looks back three years from the market clock's day.
+        // The Developer plan looks back seven years from the market clock's day.
         (
-            "/v1/options/contracts/O:SPXW250115C05950000?as_of=2021-06-01",
+            "/v1/options/contracts/O:SPXW250115C05950000?as_of=2017-06-01",
             403,
             "lookback_exceeded",
             "as_of",
@@ -169,4 +179,178 @@ async fn contracts_not_listed_malformed_input_and_lookback_get_the_face_errors()
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.contains(names), "{path}: {message}");
     }
+}
+
+/// Every ticker of a list, following `next_url` verbatim.
+async fn every_page(server: &TestServer, key: &str, first: &str) -> (Vec<String>, usize) {
+    let mut tickers = Vec::new();
+    let mut pages = 0;
+    let mut url = server.at(first);
+    loop {
+        let response = server.http.get(&url).bearer_auth(key).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        let body: Value = response.json().await.unwrap();
+        pages += 1;
+        for contract in body["results"].as_array().unwrap() {
+            tickers.push(contract["ticker"].as_str().unwrap().to_string());
+        }
+        match body.get("next_url") {
+            Some(next) => {
+                let next = next.as_str().unwrap();
+                assert!(
+                    next.starts_with(&format!("{}/v1/options/contracts/?page=", server.url)),
+                    "{next}"
+                );
+                url = next.to_string();
+            }
+            None => return (tickers, pages),
+        }
+    }
+}
+
+async fn tickers(server: &TestServer, key: &str, path: &str) -> Vec<String> {
+    let (status, body) = get(server, key, path).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    assert!(body.get("next_url").is_none(), "{path}: one page expected");
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ticker"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_contracts_list_filters_sorts_and_pages() {
+    let (server, key) = server().await;
+    // The market clock's day lists 35 SPX contracts: pages of 10 in ticker order.
+    let (all, pages) = every_page(
+        &server,
+        &key,
+        "/v1/options/contracts/?underlying_ticker=SPX",
+    )
+    .await;
+    assert_eq!((all.len(), pages), (35, 4));
+    let mut sorted = all.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(all, sorted, "in ticker order, each once");
+    assert_eq!(all[0], "O:SPX250117P05900000");
+
+    // Range operators combine with AND, with each other and with exact values.
+    assert_eq!(
+        tickers(&server, &key, "/v1/options/contracts/?contract_type=put&strike_price.gte=6000&strike_price.lt=6100.0&limit=50").await,
+        ["O:SPXW250117P06000000", "O:SPXW250117P06025000", "O:SPXW250117P06050000", "O:SPXW250117P06075000"]
+    );
+    assert_eq!(
+        tickers(&server, &key, "/v1/options/contracts/?sort=strike_price&order=desc&limit=2&underlying_ticker.gte=S&underlying_ticker.lt=SPY&strike_price=6200").await,
+        ["O:SPXW250117P06200000", "O:SPXW250117C06200000"]
+    );
+    // Another day's listings, other underlyings, expired contracts.
+    assert_eq!(
+        tickers(&server, &key, "/v1/options/contracts/?as_of=2025-01-15&expiration_date.lte=2025-01-17&sort=expiration_date").await,
+        ["O:SPXW250115C05950000", "O:SPX250117P05900000", "O:SPY250117C00592500"]
+    );
+    assert_eq!(
+        tickers(&server, &key, "/v1/options/contracts/?expired=true").await,
+        ["O:SPXW250115C05950000"]
+    );
+    // Over the maximum is clamped, not refused.
+    let (status, body) = get(&server, &key, "/v1/options/contracts/?limit=50000").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"].as_array().unwrap().len(), 36);
+
+    // The page value alone restores the whole query; other filters are then ignored.
+    let (_, first) = get(
+        &server,
+        &key,
+        "/v1/options/contracts/?underlying_ticker=SPX&contract_type=call&limit=5",
+    )
+    .await;
+    let next = first["next_url"].as_str().unwrap();
+    let token = next.split("page=").nth(1).unwrap();
+    let (status, second) = get(
+        &server,
+        &key,
+        &format!("/v1/options/contracts?page={token}&contract_type=put"),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    let second = second["results"].as_array().unwrap();
+    assert_eq!(second.len(), 5);
+    assert!(second.iter().all(|c| c["contract_type"] == "call"));
+    assert_eq!(second[0]["ticker"], "O:SPXW250117C05925000");
+
+    // Another user's key cannot use the token; nor can an altered one.
+    let other = server
+        .key("other@example.com", Product::Options, Plan::Developer)
+        .await;
+    let tampered = format!("{}x", &token[..token.len() - 1]);
+    for (key, token) in [
+        (other.as_str(), token),
+        (key.as_str(), tampered.as_str()),
+        (key.as_str(), "garbage"),
+    ] {
+        let (status, body) = get(
+            &server,
+            key,
+            &format!("/v1/options/contracts/?page={token}"),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_page_token");
+    }
+}
+
+#[tokio::test]
+async fn the_contracts_list_refuses_bad_parameters_naming_them() {
+    let (server, key) = server().await;
+    for (query, status, code, names) in [
+        ("ticker=O:SPXW250115C05950000", 400, "bad_request", "ticker"),
+        ("limit=0", 400, "bad_request", "limit"),
+        ("limit=abc", 400, "bad_request", "limit"),
+        (
+            "contract_type=straddle",
+            400,
+            "bad_request",
+            "contract_type",
+        ),
+        (
+            "strike_price.gte=lots",
+            400,
+            "bad_request",
+            "strike_price.gte",
+        ),
+        (
+            "expiration_date.lt=2025-02-30",
+            400,
+            "bad_request",
+            "expiration_date.lt",
+        ),
+        ("expired=maybe", 400, "bad_request", "expired"),
+        ("sort=volume", 400, "bad_request", "sort"),
+        ("order=up", 400, "bad_request", "order"),
+        ("as_of=2017-06-01", 403, "lookback_exceeded", "as_of"),
+        (
+            "expiration_date.gte=2015-01-01",
+            403,
+            "lookback_exceeded",
+            "expiration_date",
+        ),
+    ] {
+        let path = format!("/v1/options/contracts/?{query}");
+        let (got, body) = get(&server, &key, &path).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert_eq!(body["error"]["code"], code, "{path}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(names), "{path}: {message}");
+    }
+    // The Free plan looks back three years.
+    let free = server
+        .key("free@example.com", Product::Options, Plan::Free)
+        .await;
+    let (status, body) = get(&server, &free, "/v1/options/contracts/?as_of=2021-06-01").await;
+    assert_eq!(status, 403, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Free plan"), "{message}");
 }

@@ -1,14 +1,16 @@
-//! `GET /v1/options/contracts/{options_ticker}/`: one option contract's reference data, as the
-//! tape lists it on a day.
+//! Option contracts' reference data, as the tape lists them on a day:
+//! `GET /v1/options/contracts/` (a filtered, sorted, paged list) and
+//! `GET /v1/options/contracts/{options_ticker}/` (one contract).
 //!
 //! A contract exists on a day when the session of its underlying on that day (or the latest one
-//! before it) lists it and it has not expired by then. The reference fields come from the
+//! before it) lists it and it has not expired by then; expired contracts are those an earlier
+//! session listed with an expiration before the day. The reference fields come from the
 //! contract's symbol and its root's rules (exercise style, settlement, multiplier).
 
 use axum::Extension;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use jiff::civil::Date;
 use model::Timestamp;
 use model::roots::{Delivery, Exercise, root_info};
@@ -19,7 +21,9 @@ use store::keys::ApiKey;
 use utoipa::ToSchema;
 
 use super::envelope;
+use super::query::{Condition, Params, all, number};
 use crate::http::{Problem, ProblemKind, RequestId};
+use crate::pages::PageState;
 use crate::state::AppState;
 
 /// An option contract's reference data (CuteMarkets `OptionContract`).
@@ -159,6 +163,188 @@ pub async fn contract(
         .ok_or_else(not_listed)?;
     session.contract(&symbol).ok_or_else(not_listed)?;
     Ok(envelope::ok(&request_id, OptionContract::of(&symbol)))
+}
+
+/// Contracts per page by default and at most.
+const DEFAULT_LIMIT: usize = 10;
+const MAX_LIMIT: usize = 1000;
+
+/// Options contracts list
+///
+/// Contracts listed on `as_of` (default: the market clock's date), or with `expired=true` those
+/// that expired before it, filtered by underlying, type, expiration and strike (exact values and
+/// `.gte` / `.gt` / `.lte` / `.lt`), sorted by `sort` and `order`, `limit` per page (default 10,
+/// at most 1000). `next_url` leads to the next page while there is one.
+#[utoipa::path(
+    get,
+    path = "/v1/options/contracts",
+    tag = "options",
+    params(
+        ("underlying_ticker" = Option<String>, Query, description = "Exact, or a range with .gte/.gt/.lte/.lt"),
+        ("contract_type" = Option<String>, Query, description = "call or put"),
+        ("expiration_date" = Option<String>, Query, description = "YYYY-MM-DD, exact or a range with .gte/.gt/.lte/.lt"),
+        ("strike_price" = Option<f64>, Query, description = "Exact, or a range with .gte/.gt/.lte/.lt"),
+        ("as_of" = Option<String>, Query, description = "The day whose listings to show (YYYY-MM-DD)"),
+        ("expired" = Option<bool>, Query, description = "Contracts already expired as of as_of instead of those still listed"),
+        ("sort" = Option<String>, Query, description = "ticker (default), underlying_ticker, expiration_date or strike_price"),
+        ("order" = Option<String>, Query, description = "asc (default) or desc"),
+        ("limit" = Option<u32>, Query, description = "Contracts per page, default 10, at most 1000"),
+        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+    ),
+    responses(
+        (status = 200, description = "Contracts in `results`, and `next_url` while more remain", body = [OptionContract]),
+        (status = 400, description = "`bad_request` naming the parameter, or `invalid_page_token`"),
+        (status = 403, description = "`lookback_exceeded`: as_of or an expiration bound is older than the plan allows"),
+    )
+)]
+pub async fn contracts(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    let Query(pairs) = query.map_err(|e| Problem::bad_request(format!("query string: {e}")))?;
+    let route = uri.path().trim_end_matches('/').to_string();
+    let owner = format!("{}/{}", key.user_id, key.product.as_str());
+    let sent = Params::new(pairs);
+    // With a page token the query is the one the token carries; other filters are ignored.
+    let (pairs, offset) = match sent.get("page") {
+        Some(token) => {
+            let page = state.pages.open(token, &route, &owner, state.now())?;
+            (page.query, page.offset)
+        }
+        None => {
+            let pairs = sent.into_pairs();
+            let kept = pairs
+                .into_iter()
+                .filter(|(name, _)| name != "apiKey" && name != "page")
+                .collect();
+            (kept, 0)
+        }
+    };
+    let params = Params::new(pairs.clone());
+    params.refuse(
+        "ticker",
+        "one contract comes from /v1/options/contracts/{options_ticker}/",
+    )?;
+    let underlyings =
+        params.conditions("underlying_ticker", "a ticker", |t| Some(t.to_string()))?;
+    let right = match params.get("contract_type") {
+        None => None,
+        Some("call") => Some(Right::Call),
+        Some("put") => Some(Right::Put),
+        Some(other) => {
+            return Err(Problem::bad_request(format!(
+                "contract_type must be call or put, not {other:?}"
+            )));
+        }
+    };
+    let expirations = params.conditions("expiration_date", "a date (YYYY-MM-DD)", date_value)?;
+    let strikes = params.conditions("strike_price", "a number", number)?;
+    let now = state.market.now(state.now());
+    let as_of = match params.get("as_of") {
+        Some(text) => parse_date("as_of", text)?,
+        None => model::calendar::new_york_date(now),
+    };
+    let expired = params.boolean("expired", false)?;
+    let sort = params.choice(
+        "sort",
+        &[
+            "ticker",
+            "underlying_ticker",
+            "expiration_date",
+            "strike_price",
+        ],
+    )?;
+    let descending = params.choice("order", &["asc", "desc"])? == "desc";
+    let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
+    check_lookback(&state, &key, now, "as_of", as_of)?;
+    for condition in &expirations {
+        check_lookback(&state, &key, now, "expiration_date", condition.value)?;
+    }
+
+    let mut listed = listed_contracts(&state, &underlyings, as_of, expired)?;
+    listed.retain(|symbol| {
+        right.is_none_or(|r| symbol.right == r)
+            && all(&expirations, &symbol.expiration)
+            && all(&strikes, &symbol.strike.to_decimal())
+    });
+    listed.sort_by(|a, b| {
+        let underlying = |s: &OptionSymbol| root_info(s.root.as_str()).underlying.to_string();
+        let by_field = match sort {
+            "underlying_ticker" => underlying(a).cmp(&underlying(b)),
+            "expiration_date" => a.expiration.cmp(&b.expiration),
+            "strike_price" => a.strike.cmp(&b.strike),
+            _ => std::cmp::Ordering::Equal,
+        };
+        let ordering = by_field.then_with(|| a.polygon().cmp(&b.polygon()));
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(listed.len());
+    let end = start.saturating_add(limit).min(listed.len());
+    let results: Vec<OptionContract> = listed[start..end].iter().map(OptionContract::of).collect();
+    let next_url = (end < listed.len()).then(|| {
+        let token = state.pages.sign(&PageState {
+            route: route.clone(),
+            owner,
+            query: pairs,
+            offset: end as u64,
+            issued: state.now().as_seconds(),
+        });
+        format!("{}{route}/?page={token}", state.settings.public_url)
+    });
+    Ok(envelope::page(&request_id, results, next_url))
+}
+
+/// The contracts of the underlyings `underlyings` accepts, listed on `as_of` (or, `expired`,
+/// listed before it and expired by then), each once.
+fn listed_contracts(
+    state: &AppState,
+    underlyings: &[Condition<String>],
+    as_of: Date,
+    expired: bool,
+) -> Result<Vec<OptionSymbol>, Problem> {
+    let tape_error = |e: tape::TapeError| Problem::internal(format!("reading the tape: {e}"));
+    let mut out = Vec::new();
+    for underlying in state.tape.underlyings().map_err(tape_error)? {
+        if !all(underlyings, &underlying) {
+            continue;
+        }
+        let sessions = state.tape.sessions(&underlying).map_err(tape_error)?;
+        let days: Vec<Date> = sessions.into_iter().filter(|d| *d <= as_of).collect();
+        let days = if expired {
+            &days[..]
+        } else {
+            &days[days.len().saturating_sub(1)..]
+        };
+        for day in days {
+            let Some(session) = state.tape.session(&underlying, *day).map_err(tape_error)? else {
+                continue;
+            };
+            out.extend(session.contracts().iter().map(|c| c.symbol).filter(|s| {
+                if expired {
+                    s.expiration < as_of
+                } else {
+                    s.expiration >= as_of
+                }
+            }));
+        }
+    }
+    out.sort_by_key(OptionSymbol::polygon);
+    out.dedup();
+    Ok(out)
+}
+
+/// A `YYYY-MM-DD` value in a condition.
+fn date_value(text: &str) -> Option<Date> {
+    parse_date("", text).ok()
 }
 
 /// A `YYYY-MM-DD` query value.

@@ -10,3 +10,16 @@ use crate::http::RequestId;
 pub fn ok<T: Serialize>(request_id: &RequestId, results: T) -> Json<Value> {
     Json(json!({ "status": "OK", "request_id": request_id.as_str(), "results": results }))
 }
+
+/// A page of a list: `results`, and `next_url` only while another page exists.
+pub fn page<T: Serialize>(
+    request_id: &RequestId,
+    results: T,
+    next_url: Option<String>,
+) -> Json<Value> {
+    let mut body = json!({ "status": "OK", "request_id": request_id.as_str(), "results": results });
+    if let Some(next_url) = next_url {
+        body["next_url"] = Value::String(next_url);
+    }
+    Json(body)
+}

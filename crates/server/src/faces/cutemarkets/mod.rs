@@ -1,10 +1,12 @@
 //! The CuteMarkets face: `/v1` market data and paper trading, Polygon-style `/v2` and `/v3`
 //! aliases: the gate (keys, products, plans, rate limits), the status endpoint and, of the data
-//! endpoints, options contract detail so far; the others mount here as they arrive.
+//! endpoints, the options contracts list and detail so far; the others mount here as they
+//! arrive.
 
 pub mod access;
 pub mod contracts;
 pub mod envelope;
+pub mod query;
 pub mod status;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -15,5 +17,6 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(status::status))
+        .routes(routes!(contracts::contracts))
         .routes(routes!(contracts::contract))
 }

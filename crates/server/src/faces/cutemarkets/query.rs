@@ -1,0 +1,231 @@
+//! The CuteMarkets query grammar: exact values and `.gte` / `.gt` / `.lte` / `.lt` range
+//! operators on a field (combined with AND), booleans, `sort` / `order`, and `limit` clamped to
+//! the endpoint's maximum. Every value that does not parse is a `bad_request` naming the
+//! parameter.
+
+use rust_decimal::Decimal;
+
+use crate::http::Problem;
+
+/// How a condition compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+/// One condition on a field: `field<op>value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition<T> {
+    pub op: Op,
+    pub value: T,
+}
+
+impl<T: PartialOrd> Condition<T> {
+    pub fn holds(&self, x: &T) -> bool {
+        match self.op {
+            Op::Eq => x == &self.value,
+            Op::Gt => x > &self.value,
+            Op::Gte => x >= &self.value,
+            Op::Lt => x < &self.value,
+            Op::Lte => x <= &self.value,
+        }
+    }
+}
+
+/// Whether every condition holds.
+pub fn all<T: PartialOrd>(conditions: &[Condition<T>], x: &T) -> bool {
+    conditions.iter().all(|c| c.holds(x))
+}
+
+/// A request's query parameters.
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    pub fn new(pairs: Vec<(String, String)>) -> Params {
+        Params { pairs }
+    }
+
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.pairs
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Fails when `name` is present: a parameter this endpoint refuses.
+    pub fn refuse(&self, name: &str, why: &str) -> Result<(), Problem> {
+        match self.get(name) {
+            Some(_) => Err(Problem::bad_request(format!(
+                "{name} is not accepted here: {why}"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Every condition on `field`, its values read by `parse` (`expected` says what they
+    /// should look like).
+    pub fn conditions<T>(
+        &self,
+        field: &str,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Vec<Condition<T>>, Problem> {
+        let mut out = Vec::new();
+        for (name, value) in &self.pairs {
+            let op = match name.strip_prefix(field) {
+                Some("") => Op::Eq,
+                Some(".gt") => Op::Gt,
+                Some(".gte") => Op::Gte,
+                Some(".lt") => Op::Lt,
+                Some(".lte") => Op::Lte,
+                _ => continue,
+            };
+            let value = parse(value).ok_or_else(|| {
+                Problem::bad_request(format!("{name} must be {expected}, not {value:?}"))
+            })?;
+            out.push(Condition { op, value });
+        }
+        Ok(out)
+    }
+
+    /// A boolean: `true` / `false` (or `1` / `0`).
+    pub fn boolean(&self, name: &str, default: bool) -> Result<bool, Problem> {
+        match self.get(name) {
+            None => Ok(default),
+            Some("true" | "1") => Ok(true),
+            Some("false" | "0") => Ok(false),
+            Some(other) => Err(Problem::bad_request(format!(
+                "{name} must be true or false, not {other:?}"
+            ))),
+        }
+    }
+
+    /// One of `choices` (the first is the default).
+    pub fn choice<'a>(&self, name: &str, choices: &[&'a str]) -> Result<&'a str, Problem> {
+        match self.get(name) {
+            None => Ok(choices[0]),
+            Some(value) => choices
+                .iter()
+                .find(|c| **c == value)
+                .copied()
+                .ok_or_else(|| {
+                    Problem::bad_request(format!(
+                        "{name} must be one of {}, not {value:?}",
+                        choices.join(", ")
+                    ))
+                }),
+        }
+    }
+
+    /// `limit`: a whole number of at least 1 (`100.0` reads as 100), clamped to `max`.
+    pub fn limit(&self, default: usize, max: usize) -> Result<usize, Problem> {
+        let Some(text) = self.get("limit") else {
+            return Ok(default);
+        };
+        let value = number(text)
+            .filter(|v| v.fract().is_zero() && *v >= Decimal::ONE)
+            .ok_or_else(|| {
+                Problem::bad_request(format!(
+                    "limit must be a whole number of at least 1, not {text:?}"
+                ))
+            })?;
+        Ok(usize::try_from(value.min(Decimal::from(max))).unwrap_or(max))
+    }
+}
+
+/// A decimal number (`500`, `500.0`, `592.5`).
+pub fn number(text: &str) -> Option<Decimal> {
+    let valid = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    valid.then(|| text.parse::<Decimal>().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn params(query: &str) -> Params {
+        Params::new(
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn operators_combine_with_and() {
+        let p = params("strike_price.gte=90&strike_price.lt=110&strike_price=100.0&other=1");
+        let conditions = p.conditions("strike_price", "a number", number).unwrap();
+        assert_eq!(conditions.len(), 3);
+        assert!(all(&conditions, &Decimal::from(100)));
+        assert!(!all(&conditions, &Decimal::from(95)));
+        let err = params("strike_price.gte=abc")
+            .conditions("strike_price", "a number", number)
+            .unwrap_err();
+        assert!(
+            err.message.contains("strike_price.gte must be a number"),
+            "{}",
+            err.message
+        );
+        // A longer field that starts with the name is not an operator on it.
+        assert!(
+            params("strike_price_x=1")
+                .conditions("strike_price", "a number", number)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn limits_clamp_and_refuse_what_is_not_a_count() {
+        assert_eq!(params("").limit(10, 1000).unwrap(), 10);
+        assert_eq!(params("limit=50000").limit(10, 1000).unwrap(), 1000);
+        assert_eq!(params("limit=250.0").limit(10, 1000).unwrap(), 250);
+        for bad in ["limit=0", "limit=-5", "limit=2.5", "limit=ten", "limit="] {
+            let err = params(bad).limit(10, 1000).unwrap_err();
+            assert!(
+                err.message.starts_with("limit must be"),
+                "{bad}: {}",
+                err.message
+            );
+        }
+        assert!(params("expired=maybe").boolean("expired", false).is_err());
+        assert!(params("expired=1").boolean("expired", false).unwrap());
+        assert_eq!(
+            params("order=desc")
+                .choice("order", &["asc", "desc"])
+                .unwrap(),
+            "desc"
+        );
+        assert!(
+            params("order=up")
+                .choice("order", &["asc", "desc"])
+                .is_err()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_string_parses_or_is_refused_without_panicking(query in "[a-z_.=&%0-9-]{0,60}") {
+            let p = params(&query);
+            let _ = p.conditions("strike_price", "a number", number);
+            let _ = p.limit(10, 1000);
+            let _ = p.boolean("expired", false);
+            let _ = p.choice("order", &["asc", "desc"]);
+        }
+    }
+}
