@@ -9,8 +9,7 @@
 
 use axum::Extension;
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, State};
 use jiff::civil::Date;
 use model::Timestamp;
 use model::roots::{Delivery, Exercise, root_info};
@@ -22,7 +21,7 @@ use utoipa::ToSchema;
 
 use super::envelope;
 use super::query::{Condition, Params, all, number};
-use crate::http::{Problem, ProblemKind, RequestId};
+use crate::http::{PathParams, Problem, ProblemKind, QueryParams, RequestId};
 use crate::pages::PageState;
 use crate::state::AppState;
 
@@ -125,10 +124,9 @@ pub async fn contract(
     State(state): State<AppState>,
     request_id: RequestId,
     Extension(key): Extension<ApiKey>,
-    Path(ticker): Path<String>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    PathParams(ticker): PathParams<String>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
-    let Query(pairs) = query.map_err(|e| Problem::bad_request(format!("query string: {e}")))?;
     let symbol = ticker
         .strip_prefix("O:")
         .and_then(|_| OptionSymbol::parse(&ticker).ok())
@@ -137,11 +135,8 @@ pub async fn contract(
                 "options_ticker {ticker:?} is not an option ticker like O:SPXW250115C05950000"
             ))
         })?;
-    let now = state.market.now(state.clock.now());
-    let as_of = match pairs.iter().find(|(name, _)| name == "as_of") {
-        Some((_, text)) => parse_date("as_of", text)?,
-        None => model::calendar::new_york_date(now),
-    };
+    let now = state.market_now();
+    let as_of = as_of(&Params::new(pairs), now)?;
     check_lookback(&state, &key, now, "as_of", as_of)?;
     let underlying = root_info(symbol.root.as_str()).underlying;
     let not_listed =
@@ -202,9 +197,8 @@ pub async fn contracts(
     request_id: RequestId,
     Extension(key): Extension<ApiKey>,
     OriginalUri(uri): OriginalUri,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
-    let Query(pairs) = query.map_err(|e| Problem::bad_request(format!("query string: {e}")))?;
     let route = uri.path().trim_end_matches('/').to_string();
     let owner = format!("{}/{}", key.user_id, key.product.as_str());
     let sent = Params::new(pairs);
@@ -242,11 +236,8 @@ pub async fn contracts(
     };
     let expirations = params.conditions("expiration_date", "a date (YYYY-MM-DD)", date_value)?;
     let strikes = params.conditions("strike_price", "a number", number)?;
-    let now = state.market.now(state.now());
-    let as_of = match params.get("as_of") {
-        Some(text) => parse_date("as_of", text)?,
-        None => model::calendar::new_york_date(now),
-    };
+    let now = state.market_now();
+    let as_of = as_of(&params, now)?;
     let expired = params.boolean("expired", false)?;
     let sort = params.choice(
         "sort",
@@ -340,6 +331,14 @@ fn listed_contracts(
     out.sort_by_key(OptionSymbol::polygon);
     out.dedup();
     Ok(out)
+}
+
+/// The day `as_of` names, or market time `now`'s New York date.
+fn as_of(params: &Params, now: Timestamp) -> Result<Date, Problem> {
+    match params.get("as_of") {
+        Some(text) => parse_date("as_of", text),
+        None => Ok(model::calendar::new_york_date(now)),
+    }
 }
 
 /// A `YYYY-MM-DD` value in a condition.
