@@ -1,4 +1,5 @@
-//! Options contracts over the tape: the list (`/v1/options/contracts/`) and one contract's
+//! Options listings over the tape: the contracts list (`/v1/options/contracts/`), the expiration
+//! dates (`/v1/tickers/expirations/{ticker}/`) and one contract's
 //! detail (`/v1/options/contracts/{options_ticker}/`).
 
 use crate::support::{TestServer, header};
@@ -353,4 +354,27 @@ async fn the_contracts_list_refuses_bad_parameters_naming_them() {
     assert_eq!(status, 403, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("Free plan"), "{message}");
+}
+
+#[tokio::test]
+async fn expiration_dates_are_those_listed_on_the_market_clocks_day() {
+    let (server, key) = server().await;
+    let (status, body) = get(&server, &key, "/v1/tickers/expirations/SPX/").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ticker"], "SPX");
+    // 2025-01-16 lists the Friday weeklies and the monthly, both expiring 2025-01-17; the
+    // 0DTE of the 15th is gone.
+    assert_eq!(body["results"], serde_json::json!(["2025-01-17"]));
+    let (status, body) = get(&server, &key, "/v1/tickers/expirations/QQQ").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"], serde_json::json!([]));
+    let (status, body) = get(&server, &key, "/v1/tickers/expirations/spx%20x").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "bad_request");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ticker")
+    );
 }

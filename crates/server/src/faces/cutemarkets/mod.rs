@@ -1,11 +1,12 @@
 //! The CuteMarkets face: `/v1` market data and paper trading, Polygon-style `/v2` and `/v3`
 //! aliases: the gate (keys, products, plans, rate limits), the status endpoint and, of the data
-//! endpoints, the options contracts list and detail so far; the others mount here as they
-//! arrive.
+//! endpoints, the options contracts list and detail and the expiration dates so far; the others
+//! mount here as they arrive.
 
 pub mod access;
 pub mod contracts;
 pub mod envelope;
+pub mod expirations;
 pub mod query;
 pub mod status;
 
@@ -19,4 +20,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(status::status))
         .routes(routes!(contracts::contracts))
         .routes(routes!(contracts::contract))
+        .routes(routes!(expirations::expirations))
 }
