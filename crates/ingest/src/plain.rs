@@ -157,12 +157,7 @@ fn parse_subject(text: &str) -> Result<(Subject, String), String> {
         return Ok((Subject::Option(symbol), underlying));
     }
     let ticker = text.strip_prefix("I:").unwrap_or(text).to_ascii_uppercase();
-    let valid = !ticker.is_empty()
-        && ticker.len() <= 16
-        && ticker
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    if !valid {
+    if !model::symbol::is_ticker(&ticker) {
         return Err(format!(
             "symbol {text:?} is neither an option symbol nor a ticker"
         ));

@@ -285,6 +285,19 @@ pub struct OptionSymbol {
     pub strike: Strike,
 }
 
+/// Longest underlying ticker (`BRK.B`, `SPX`, `I:` prefixes aside).
+pub const TICKER_MAX: usize = 16;
+
+/// Whether `text` is an underlying's ticker as optiontape stores it: 1 to [`TICKER_MAX`] of
+/// `A`-`Z`, `0`-`9`, `.` and `-`.
+pub fn is_ticker(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= TICKER_MAX
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
 impl OptionSymbol {
     /// A contract whose expiration OSI can write (2000-01-01 through 2099-12-31).
     pub fn new(

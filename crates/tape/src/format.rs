@@ -29,7 +29,7 @@ pub const VERSION: u16 = 4;
 pub const HEADER_LEN: usize = 32;
 pub const FOOTER_LEN: usize = 32;
 /// Longest underlying symbol a file can name.
-pub const UNDERLYING_MAX: usize = 16;
+pub const UNDERLYING_MAX: usize = model::symbol::TICKER_MAX;
 
 /// A date as the YYYYMMDD number files and vendors use.
 pub fn yyyymmdd(date: Date) -> u32 {

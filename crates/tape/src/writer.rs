@@ -185,18 +185,10 @@ pub fn session_path(root: &Path, underlying: &str, date: Date) -> PathBuf {
     root.join(underlying).join(format!("{date}.tape"))
 }
 
-fn valid_underlying(symbol: &str) -> bool {
-    !symbol.is_empty()
-        && symbol.len() <= crate::format::UNDERLYING_MAX
-        && symbol
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-}
-
 impl SessionBuilder {
     /// Starts the file for `underlying` on `date` under the tape folder `root`.
     pub fn create(root: &Path, underlying: &str, date: Date) -> Result<SessionBuilder, TapeError> {
-        if !valid_underlying(underlying) {
+        if !model::symbol::is_ticker(underlying) {
             return Err(TapeError::Invalid(format!(
                 "underlying symbol {underlying:?} must be 1 to 16 characters of A-Z, 0-9, '.' or '-'"
             )));

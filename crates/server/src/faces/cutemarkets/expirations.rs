@@ -27,12 +27,7 @@ pub async fn expirations(
     request_id: RequestId,
     PathParams(ticker): PathParams<String>,
 ) -> Result<Json<Value>, Problem> {
-    let valid = !ticker.is_empty()
-        && ticker.len() <= 16
-        && ticker
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    if !valid {
+    if !model::symbol::is_ticker(&ticker) {
         return Err(Problem::bad_request(format!(
             "ticker {ticker:?} is not an underlying ticker like SPX or BRK.B"
         )));
