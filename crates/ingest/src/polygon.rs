@@ -51,7 +51,7 @@
 //!   sorted: a row earlier than the previous row of its ticker is an error naming both lines.
 
 pub(crate) mod fields;
-mod venues;
+use model::polygon_codes as venues;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod market_clock;
 pub mod money;
 pub mod plans;
+pub mod polygon_codes;
 pub mod roots;
 pub mod symbol;
 pub mod time;

@@ -1,5 +1,6 @@
 //! Polygon/Massive venue and condition IDs, mapped into the codes the tape stores (ThetaData's
-//! numbering, see `model::venues`).
+//! numbering, see [`crate::venues`]) for importers, and back out for the faces that speak
+//! Polygon's numbering (CuteMarkets, the Polygon-style aliases).
 //!
 //! Sources, read in 2026 and written down here as tables rather than fetched at run time:
 //!
@@ -23,9 +24,10 @@
 //!   148 extended-hours trade, the OPRA multi-leg family at 125-147).
 //!
 //! Anything not in a table maps to `venue::UNKNOWN` or `condition::UNKNOWN`; the original ID is
-//! not kept. Update these tables when Polygon adds an ID (its endpoints list them all).
+//! not kept. Where several Polygon IDs map to one of our codes, our code maps back to the first
+//! of them. Update these tables when Polygon adds an ID (its endpoints list them all).
 
-use model::venues::{Condition, Venue, condition, venue};
+use crate::venues::{Condition, Venue, condition, venue};
 
 /// Polygon option venue ID → our venue, with the venue's name for reference.
 const OPTION_VENUES: &[(i64, Venue, &str)] = &[
@@ -243,13 +245,21 @@ fn lookup(table: &[(i64, u16, &str)], id: i64, unknown: u16) -> u16 {
         .map_or(unknown, |i| table[i].1)
 }
 
+/// Polygon's ID for one of our codes: the first that maps to it.
+fn reverse(table: &[(i64, u16, &str)], code: u16) -> Option<i64> {
+    table
+        .iter()
+        .find(|(_, ours, _)| *ours == code)
+        .map(|(polygon, _, _)| *polygon)
+}
+
 /// Our venue for a Polygon option venue ID (0, "no venue", stays 0).
-pub(super) fn option_venue(id: i64) -> Venue {
+pub fn option_venue(id: i64) -> Venue {
     lookup(OPTION_VENUES, id, venue::UNKNOWN)
 }
 
 /// Our venue for a Polygon stock venue ID; `trf_id` names the FINRA facility of ID 4 prints.
-pub(super) fn stock_venue(id: i64, trf_id: Option<i64>) -> Venue {
+pub fn stock_venue(id: i64, trf_id: Option<i64>) -> Venue {
     if id == 4
         && let Some(trf) = trf_id.filter(|t| *t != 0)
     {
@@ -258,12 +268,22 @@ pub(super) fn stock_venue(id: i64, trf_id: Option<i64>) -> Venue {
     lookup(STOCK_VENUES, id, venue::UNKNOWN)
 }
 
-pub(super) fn option_condition(id: i64) -> Condition {
+pub fn option_condition(id: i64) -> Condition {
     lookup(OPTION_CONDITIONS, id, condition::UNKNOWN)
 }
 
-pub(super) fn stock_condition(id: i64) -> Condition {
+pub fn stock_condition(id: i64) -> Condition {
     lookup(STOCK_CONDITIONS, id, condition::UNKNOWN)
+}
+
+/// Polygon's option venue ID for one of our venues, if it has one.
+pub fn polygon_option_venue(venue: Venue) -> Option<i64> {
+    reverse(OPTION_VENUES, venue)
+}
+
+/// Polygon's option trade condition ID for one of our conditions, if it has one.
+pub fn polygon_option_condition(condition: Condition) -> Option<i64> {
+    reverse(OPTION_CONDITIONS, condition)
 }
 
 #[cfg(test)]
@@ -299,5 +319,29 @@ mod tests {
         assert_eq!(stock_condition(37), condition::ODD_LOT);
         assert_eq!(stock_condition(12), condition::FORM_T);
         assert_eq!(stock_condition(-1), condition::UNKNOWN);
+    }
+
+    #[test]
+    fn our_codes_map_back_to_polygons() {
+        for (id, ours, _) in OPTION_VENUES {
+            assert_eq!(
+                option_venue(polygon_option_venue(*ours).unwrap()),
+                *ours,
+                "{id}"
+            );
+        }
+        for (id, ours, _) in OPTION_CONDITIONS {
+            assert_eq!(
+                option_condition(polygon_option_condition(*ours).unwrap()),
+                *ours,
+                "{id}"
+            );
+        }
+        assert_eq!(polygon_option_venue(venue::CBOE), Some(302));
+        assert_eq!(
+            polygon_option_condition(condition::AUTO_EXECUTION),
+            Some(209)
+        );
+        assert_eq!(polygon_option_venue(venue::UNKNOWN), None);
     }
 }
