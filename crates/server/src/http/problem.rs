@@ -147,6 +147,12 @@ impl From<store::StoreError> for Problem {
     }
 }
 
+impl From<tape::TapeError> for Problem {
+    fn from(error: tape::TapeError) -> Self {
+        Problem::internal(format!("reading the tape: {error}"))
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         // The body is written by the face layer, which knows the face's error shape.

@@ -5,7 +5,7 @@
 use crate::support::{TestServer, header};
 use jiff::civil::{Date, date};
 use model::symbol::OptionSymbol;
-use model::{ClockSetting, ManualClock, Plan, Product, Timestamp};
+use model::{Plan, Product, Timestamp};
 use serde_json::Value;
 
 /// A session of `underlying` on `date` listing `contracts`, each with one quote.
@@ -53,13 +53,7 @@ async fn server() -> (TestServer, String) {
     );
     // Market time: Thursday 2025-01-16, 10:00 in New York.
     let now = Timestamp::from_seconds(1_737_039_600);
-    let server = TestServer::start_in(
-        dir,
-        ManualClock::new(crate::support::T0),
-        axum::Router::new(),
-        |settings| settings.market_clock = ClockSetting::Fixed(now),
-    )
-    .await;
+    let server = TestServer::start_with_market_at(dir, now).await;
     let key = server
         .key("contracts@example.com", Product::Options, Plan::Developer)
         .await;

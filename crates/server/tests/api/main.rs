@@ -9,3 +9,4 @@ mod keys;
 mod mail;
 mod openapi;
 mod support;
+mod trades;

@@ -76,6 +76,14 @@ impl TestServer {
         }
     }
 
+    /// A server over a data folder (with market data in it) whose market clock stands at `now`.
+    pub async fn start_with_market_at(dir: Arc<tempfile::TempDir>, now: Timestamp) -> TestServer {
+        Self::start_in(dir, ManualClock::new(T0), Router::new(), |settings| {
+            settings.market_clock = model::ClockSetting::Fixed(now)
+        })
+        .await
+    }
+
     /// Stops gracefully and hands back the data folder and clock for a restart.
     pub async fn stop(mut self) -> (Arc<tempfile::TempDir>, ManualClock) {
         let _ = self.shutdown.take().unwrap().send(());

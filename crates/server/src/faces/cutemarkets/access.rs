@@ -226,6 +226,18 @@ async fn admit(
     Ok(Admitted { key, headers })
 }
 
+/// How far back delayed plans see: nothing newer than this.
+pub const DELAY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The latest market time the key's plan may see: now, or fifteen minutes ago on a delayed plan.
+pub fn visible_until(state: &AppState, key: &ApiKey) -> model::Timestamp {
+    let now = state.market_now();
+    match state.settings.plans.market_data(key.product, key.plan) {
+        Some(plan) if plan.delayed => now.minus(DELAY),
+        _ => now,
+    }
+}
+
 /// The CuteMarkets gate: admission for key-protected families, then the handler, then headers.
 pub async fn gate(state: AppState, mut req: Request, next: Next) -> Response {
     let Some(family) = family_of(req.uri().path()) else {

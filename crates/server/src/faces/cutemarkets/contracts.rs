@@ -58,13 +58,7 @@ pub struct OptionContract {
 impl OptionContract {
     pub fn of(symbol: &OptionSymbol) -> OptionContract {
         let info = root_info(symbol.root.as_str());
-        let strike = symbol.strike.to_decimal().normalize();
-        let strike_price = i64::try_from(strike)
-            .ok()
-            .filter(|_| strike.fract().is_zero())
-            .map(serde_json::Number::from)
-            .or_else(|| serde_json::Number::from_f64(strike.try_into().unwrap_or(0.0)))
-            .unwrap_or_else(|| serde_json::Number::from(0));
+        let strike_price = envelope::number(symbol.strike.to_decimal());
         let cash = info.delivery == Delivery::Cash;
         let cfi = [
             'O',
@@ -127,14 +121,7 @@ pub async fn contract(
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
-    let symbol = ticker
-        .strip_prefix("O:")
-        .and_then(|_| OptionSymbol::parse(&ticker).ok())
-        .ok_or_else(|| {
-            Problem::bad_request(format!(
-                "options_ticker {ticker:?} is not an option ticker like O:SPXW250115C05950000"
-            ))
-        })?;
+    let symbol = option_ticker(&ticker)?;
     let now = state.market_now();
     let as_of = as_of(&Params::new(pairs), now)?;
     check_lookback(&state, &key, now, "as_of", as_of)?;
@@ -144,17 +131,13 @@ pub async fn contract(
     if symbol.expiration < as_of {
         return Err(not_listed());
     }
-    let sessions = state
-        .tape
-        .sessions(underlying)
-        .map_err(|e| Problem::internal(format!("reading the tape: {e}")))?;
+    let sessions = state.tape.sessions(underlying)?;
     let Some(day) = sessions.iter().rev().find(|d| **d <= as_of) else {
         return Err(not_listed());
     };
     let session = state
         .tape
-        .session(underlying, *day)
-        .map_err(|e| Problem::internal(format!("reading the tape: {e}")))?
+        .session(underlying, *day)?
         .ok_or_else(not_listed)?;
     session.contract(&symbol).ok_or_else(not_listed)?;
     Ok(envelope::ok(&request_id, OptionContract::of(&symbol)))
@@ -302,13 +285,12 @@ fn listed_contracts(
     as_of: Date,
     expired: bool,
 ) -> Result<Vec<OptionSymbol>, Problem> {
-    let tape_error = |e: tape::TapeError| Problem::internal(format!("reading the tape: {e}"));
     let mut out = Vec::new();
-    for underlying in state.tape.underlyings().map_err(tape_error)? {
+    for underlying in state.tape.underlyings()? {
         if !all(underlyings, &underlying) {
             continue;
         }
-        let sessions = state.tape.sessions(&underlying).map_err(tape_error)?;
+        let sessions = state.tape.sessions(&underlying)?;
         let days: Vec<Date> = sessions.into_iter().filter(|d| *d <= as_of).collect();
         let days = if expired {
             &days[..]
@@ -316,7 +298,7 @@ fn listed_contracts(
             &days[days.len().saturating_sub(1)..]
         };
         for day in days {
-            let Some(session) = state.tape.session(&underlying, *day).map_err(tape_error)? else {
+            let Some(session) = state.tape.session(&underlying, *day)? else {
                 continue;
             };
             out.extend(session.contracts().iter().map(|c| c.symbol).filter(|s| {
@@ -344,6 +326,18 @@ fn as_of(params: &Params, now: Timestamp) -> Result<Date, Problem> {
 /// A `YYYY-MM-DD` value in a condition.
 fn date_value(text: &str) -> Option<Date> {
     parse_date("", text).ok()
+}
+
+/// The `options_ticker` path segment: `O:` and an OSI symbol.
+pub fn option_ticker(ticker: &str) -> Result<OptionSymbol, Problem> {
+    ticker
+        .strip_prefix("O:")
+        .and_then(|_| OptionSymbol::parse(ticker).ok())
+        .ok_or_else(|| {
+            Problem::bad_request(format!(
+                "options_ticker {ticker:?} is not an option ticker like O:SPXW250115C05950000"
+            ))
+        })
 }
 
 /// A `YYYY-MM-DD` query value.

@@ -6,6 +6,17 @@ use serde_json::{Value, json};
 
 use crate::http::RequestId;
 
+/// A decimal on the wire: a JSON integer when whole (`5950`), otherwise a number (`592.5`).
+pub fn number(value: rust_decimal::Decimal) -> serde_json::Number {
+    let value = value.normalize();
+    i64::try_from(value)
+        .ok()
+        .filter(|_| value.fract().is_zero())
+        .map(serde_json::Number::from)
+        .or_else(|| serde_json::Number::from_f64(value.try_into().unwrap_or(0.0)))
+        .unwrap_or_else(|| serde_json::Number::from(0))
+}
+
 /// A success body with `results` (an array for lists, an object for single resources).
 pub fn ok<T: Serialize>(request_id: &RequestId, results: T) -> Json<Value> {
     Json(json!({ "status": "OK", "request_id": request_id.as_str(), "results": results }))

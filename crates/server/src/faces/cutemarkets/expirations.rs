@@ -33,11 +33,10 @@ pub async fn expirations(
         )));
     }
     let today = model::calendar::new_york_date(state.market_now());
-    let tape_error = |e: tape::TapeError| Problem::internal(format!("reading the tape: {e}"));
-    let sessions = state.tape.sessions(&ticker).map_err(tape_error)?;
+    let sessions = state.tape.sessions(&ticker)?;
     let mut dates = Vec::new();
     if let Some(day) = sessions.iter().rev().find(|d| **d <= today)
-        && let Some(session) = state.tape.session(&ticker, *day).map_err(tape_error)?
+        && let Some(session) = state.tape.session(&ticker, *day)?
     {
         dates = session
             .contracts()

@@ -1,7 +1,7 @@
 //! The CuteMarkets face: `/v1` market data and paper trading, Polygon-style `/v2` and `/v3`
 //! aliases: the gate (keys, products, plans, rate limits), the status endpoint and, of the data
-//! endpoints, the options contracts list and detail and the expiration dates so far; the others
-//! mount here as they arrive.
+//! endpoints, the options contracts list and detail, the expiration dates and the options last
+//! trade so far; the others mount here as they arrive.
 
 pub mod access;
 pub mod contracts;
@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod expirations;
 pub mod query;
 pub mod status;
+pub mod trades;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,4 +22,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contracts::contracts))
         .routes(routes!(contracts::contract))
         .routes(routes!(expirations::expirations))
+        .routes(routes!(trades::last_trade))
 }
