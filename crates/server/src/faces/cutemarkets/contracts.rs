@@ -20,9 +20,9 @@ use store::keys::ApiKey;
 use utoipa::ToSchema;
 
 use super::envelope;
+use super::paging::Paging;
 use super::query::{Condition, Params, all, number};
 use crate::http::{PathParams, Problem, ProblemKind, QueryParams, RequestId};
-use crate::pages::PageState;
 use crate::state::AppState;
 
 /// An option contract's reference data (CuteMarkets `OptionContract`).
@@ -182,25 +182,8 @@ pub async fn contracts(
     OriginalUri(uri): OriginalUri,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
-    let route = uri.path().trim_end_matches('/').to_string();
-    let owner = format!("{}/{}", key.user_id, key.product.as_str());
-    let sent = Params::new(pairs);
-    // With a page token the query is the one the token carries; other filters are ignored.
-    let (pairs, offset) = match sent.get("page") {
-        Some(token) => {
-            let page = state.pages.open(token, &route, &owner, state.now())?;
-            (page.query, page.offset)
-        }
-        None => {
-            let pairs = sent.into_pairs();
-            let kept = pairs
-                .into_iter()
-                .filter(|(name, _)| name != "apiKey" && name != "page")
-                .collect();
-            (kept, 0)
-        }
-    };
-    let params = Params::new(pairs.clone());
+    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
+    let params = &paging.params;
     params.refuse(
         "ticker",
         "one contract comes from /v1/options/contracts/{options_ticker}/",
@@ -220,7 +203,7 @@ pub async fn contracts(
     let expirations = params.conditions("expiration_date", "a date (YYYY-MM-DD)", date_value)?;
     let strikes = params.conditions("strike_price", "a number", number)?;
     let now = state.market_now();
-    let as_of = as_of(&params, now)?;
+    let as_of = as_of(params, now)?;
     let expired = params.boolean("expired", false)?;
     let sort = params.choice(
         "sort",
@@ -259,22 +242,16 @@ pub async fn contracts(
             ordering
         }
     });
-    let start = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(listed.len());
-    let end = start.saturating_add(limit).min(listed.len());
-    let results: Vec<OptionContract> = listed[start..end].iter().map(OptionContract::of).collect();
-    let next_url = (end < listed.len()).then(|| {
-        let token = state.pages.sign(&PageState {
-            route: route.clone(),
-            owner,
-            query: pairs,
-            offset: end as u64,
-            issued: state.now().as_seconds(),
-        });
-        format!("{}{route}/?page={token}", state.settings.public_url)
-    });
-    Ok(envelope::page(&request_id, results, next_url))
+    let page = paging.window(limit, listed.len());
+    let results: Vec<OptionContract> = listed[page.clone()]
+        .iter()
+        .map(OptionContract::of)
+        .collect();
+    Ok(envelope::page(
+        &request_id,
+        results,
+        paging.next_url(&state, page.end, listed.len()),
+    ))
 }
 
 /// The contracts of the underlyings `underlyings` accepts, listed on `as_of` (or, `expired`,

@@ -7,6 +7,7 @@ pub mod access;
 pub mod contracts;
 pub mod envelope;
 pub mod expirations;
+pub mod paging;
 pub mod query;
 pub mod status;
 pub mod trades;
