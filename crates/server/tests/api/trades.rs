@@ -1,4 +1,5 @@
-//! Options last trade (`/v1/options/trades/{options_ticker}/last/`) over the tape.
+//! Options trades over the tape: the historical rows (`/v1/options/trades/{options_ticker}/`)
+//! and the last trade (`/v1/options/trades/{options_ticker}/last/`).
 
 use crate::support::TestServer;
 use jiff::civil::date;
@@ -111,4 +112,103 @@ async fn before_the_days_first_trade_the_last_one_is_from_an_earlier_session() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"]["p"], 5.1);
     assert_eq!(body["results"]["ds"], "4.0");
+}
+
+async fn rows(server: &TestServer, key: &str, query: &str) -> (u16, Value) {
+    let path = format!("/v1/options/trades/{TICKER}/?{query}");
+    let response = server.get(&path).bearer_auth(key).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn prices(body: &Value) -> Vec<f64> {
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["price"].as_f64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn trades_are_filtered_by_time_newest_first_and_paged() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    write_sessions(dir.path());
+    // Market time: 2025-01-15 10:00 ET.
+    let server =
+        TestServer::start_with_market_at(dir, Timestamp::from_seconds(1_736_953_200)).await;
+    let live = server
+        .key("live@example.com", Product::Options, Plan::Expert)
+        .await;
+    let delayed = server
+        .key("delayed@example.com", Product::Options, Plan::Developer)
+        .await;
+
+    let (status, body) = rows(&server, &live, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(prices(&body), [5.3, 5.25, 5.1]);
+    let open = model::calendar::session(date(2025, 1, 15)).unwrap().open;
+    assert_eq!(
+        body["results"][1],
+        json!({
+            "sip_timestamp": open.as_nanos() + 10 * 60 * 1_000_000_000, "price": 5.25,
+            "size": 2.5, "decimal_size": "2.5", "exchange": 302, "conditions": [209], "id": "",
+            "sequence_number": 100
+        })
+    );
+    // One New York day, oldest first; the same instant as RFC 3339, milliseconds or nanoseconds.
+    let (_, body) = rows(&server, &live, "timestamp=2025-01-15&order=asc").await;
+    assert_eq!(prices(&body), [5.25, 5.3]);
+    let at_0950 = open.as_nanos() + 20 * 60 * 1_000_000_000;
+    for bound in [
+        "2025-01-15T14:50:00Z".to_string(),
+        (at_0950 / 1_000_000).to_string(),
+        at_0950.to_string(),
+    ] {
+        let (_, body) = rows(&server, &live, &format!("timestamp.gte={bound}")).await;
+        assert_eq!(prices(&body), [5.3], "{bound}");
+    }
+    let (_, body) = rows(&server, &live, "timestamp.lt=2025-01-15").await;
+    assert_eq!(prices(&body), [5.1]);
+    // Pages follow next_url.
+    let (_, first) = rows(&server, &live, "limit=2").await;
+    assert_eq!(prices(&first), [5.3, 5.25]);
+    let next = first["next_url"].as_str().unwrap();
+    let response = server
+        .http
+        .get(next)
+        .bearer_auth(&live)
+        .send()
+        .await
+        .unwrap();
+    let second: Value = response.json().await.unwrap();
+    assert_eq!(prices(&second), [5.1]);
+    assert!(second.get("next_url").is_none());
+    // A delayed plan sees nothing newer than 09:45.
+    let (_, body) = rows(&server, &delayed, "").await;
+    assert_eq!(prices(&body), [5.25, 5.1]);
+
+    for (query, status, code, names) in [
+        ("timestamp=yesterday", 400, "bad_request", "timestamp"),
+        (
+            "timestamp.gte=2025-02-30",
+            400,
+            "bad_request",
+            "timestamp.gte",
+        ),
+        ("sort=price", 400, "bad_request", "sort"),
+        ("order=newest", 400, "bad_request", "order"),
+        ("limit=0", 400, "bad_request", "limit"),
+        (
+            "timestamp.gte=2015-01-01",
+            403,
+            "lookback_exceeded",
+            "timestamp",
+        ),
+    ] {
+        let (got, body) = rows(&server, &delayed, query).await;
+        assert_eq!(got, status, "{query}: {body}");
+        assert_eq!(body["error"]["code"], code, "{query}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(names), "{query}: {message}");
+    }
 }

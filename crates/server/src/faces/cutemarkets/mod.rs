@@ -23,5 +23,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contracts::contracts))
         .routes(routes!(contracts::contract))
         .routes(routes!(expirations::expirations))
+        .routes(routes!(trades::trades))
         .routes(routes!(trades::last_trade))
 }

@@ -3,6 +3,7 @@
 //! the endpoint's maximum. Every value that does not parse is a `bad_request` naming the
 //! parameter.
 
+use model::Timestamp;
 use rust_decimal::Decimal;
 
 use crate::http::Problem;
@@ -148,6 +149,60 @@ impl Params {
     }
 }
 
+/// The instants a timestamp filter value stands for, `[start, end)`: a `YYYY-MM-DD` is its whole
+/// New York calendar day; RFC 3339 text or a digit string is one instant, the digits read by
+/// magnitude (at least 10^17 nanoseconds, 10^14 microseconds, 10^11 milliseconds, else seconds).
+pub fn instants(text: &str) -> Option<(Timestamp, Timestamp)> {
+    use model::calendar::new_york_instant;
+    if text.len() == 10 && text.as_bytes()[4] == b'-' {
+        let day: jiff::civil::Date = text.parse().ok()?;
+        let next = day.tomorrow().ok()?;
+        return Some((
+            new_york_instant(day, 0, 0, 0),
+            new_york_instant(next, 0, 0, 0),
+        ));
+    }
+    let at = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let n: i64 = text.parse().ok()?;
+        let nanos = match n {
+            n if n >= 100_000_000_000_000_000 => Some(n),
+            n if n >= 100_000_000_000_000 => n.checked_mul(1_000),
+            n if n >= 100_000_000_000 => n.checked_mul(1_000_000),
+            n => n.checked_mul(1_000_000_000),
+        }?;
+        Timestamp::from_nanos(nanos)
+    } else {
+        Timestamp::from_jiff(text.parse::<jiff::Timestamp>().ok()?)
+    };
+    Some((at, Timestamp::from_nanos(at.as_nanos().checked_add(1)?)))
+}
+
+/// The instants `[from, to)` that timestamp conditions (values read by [`instants`]) leave:
+/// `=` keeps the value's span, `.gte`/`.gt` start at its start or end, `.lt`/`.lte` stop at them.
+pub fn instant_range(conditions: &[Condition<(Timestamp, Timestamp)>]) -> (Timestamp, Timestamp) {
+    let (mut from, mut to) = (
+        Timestamp::from_nanos(i64::MIN),
+        Timestamp::from_nanos(i64::MAX),
+    );
+    for Condition {
+        op,
+        value: (start, end),
+    } in conditions
+    {
+        match op {
+            Op::Eq => {
+                from = from.max(*start);
+                to = to.min(*end);
+            }
+            Op::Gte => from = from.max(*start),
+            Op::Gt => from = from.max(*end),
+            Op::Lt => to = to.min(*start),
+            Op::Lte => to = to.min(*end),
+        }
+    }
+    (from, to)
+}
+
 /// A decimal number (`500`, `500.0`, `592.5`).
 pub fn number(text: &str) -> Option<Decimal> {
     let valid = !text.is_empty()
@@ -222,6 +277,49 @@ mod tests {
         );
     }
 
+    #[test]
+    fn timestamps_are_days_instants_or_digits_by_magnitude() {
+        let (start, end) = instants("2025-01-15").unwrap();
+        assert_eq!(
+            start.as_seconds(),
+            1_736_917_200,
+            "midnight in New York (EST)"
+        );
+        assert_eq!(end.as_seconds() - start.as_seconds(), 86_400);
+        let at = 1_736_951_400i64; // 2025-01-15 14:30:00 UTC
+        for text in [
+            "2025-01-15T14:30:00Z",
+            "2025-01-15T09:30:00-05:00",
+            "1736951400",
+            "1736951400000",
+            "1736951400000000",
+            "1736951400000000000",
+        ] {
+            assert_eq!(
+                instants(text).unwrap().0.as_nanos(),
+                at * 1_000_000_000,
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "2025-13-01",
+            "yesterday",
+            "12:00",
+            "-5",
+            "99999999999999999999",
+        ] {
+            assert!(instants(bad).is_none(), "{bad}");
+        }
+        let p = params("timestamp.gte=2025-01-15&timestamp.lte=2025-01-15");
+        let conditions = p.conditions("timestamp", "a date", instants).unwrap();
+        let (from, to) = instant_range(&conditions);
+        assert_eq!((from, to), instants("2025-01-15").unwrap());
+        let p = params("timestamp.gt=2025-01-14&timestamp.lt=2025-01-16");
+        let (from, to) = instant_range(&p.conditions("timestamp", "a date", instants).unwrap());
+        assert_eq!((from, to), instants("2025-01-15").unwrap());
+    }
+
     proptest! {
         #[test]
         fn any_query_string_parses_or_is_refused_without_panicking(query in "[a-z_.=&%0-9-]{0,60}") {
@@ -230,6 +328,7 @@ mod tests {
             let _ = p.limit(10, 1000);
             let _ = p.boolean("expired", false);
             let _ = p.choice("order", &["asc", "desc"]);
+            let _ = p.conditions("timestamp", "a time", instants);
         }
     }
 }

@@ -1,18 +1,21 @@
-//! `GET /v1/options/trades/{options_ticker}/last/`: a contract's latest trade, in the compact
-//! last-trade form.
+//! A contract's trades: `GET /v1/options/trades/{options_ticker}/` (historical rows, filtered by
+//! time and paged) and `GET /v1/options/trades/{options_ticker}/last/` (the latest, in the compact
+//! last-trade form). Exchange and condition ids are Polygon's.
 
 use axum::Extension;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use model::polygon_codes::{polygon_option_condition, polygon_option_venue};
 use model::roots::root_info;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
-use super::contracts::option_ticker;
+use super::contracts::{check_lookback, option_ticker};
 use super::envelope;
-use crate::http::{PathParams, Problem, RequestId};
+use super::paging::Paging;
+use super::query::{instant_range, instants};
+use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
 /// Options last trade
@@ -61,25 +64,146 @@ pub async fn last_trade(
     )))
 }
 
-/// The compact last-trade object (CuteMarkets 2.5).
-fn compact(ticker: &str, trade: &tape::Trade) -> Value {
-    let size = Decimal::new(i64::try_from(trade.size).unwrap_or(i64::MAX), 6).normalize();
+/// Trades per page by default and at most.
+const DEFAULT_LIMIT: usize = 1000;
+const MAX_LIMIT: usize = 10_000;
+
+/// Options trades
+///
+/// The contract's trades with `timestamp` filters (a `YYYY-MM-DD` New York day, RFC 3339, or
+/// digits read by magnitude; exact or `.gte` / `.gt` / `.lte` / `.lt`), newest first unless
+/// `order=asc`, `limit` per page (default 1000, at most 10000). Delayed plans see nothing newer
+/// than fifteen minutes.
+#[utoipa::path(
+    get,
+    path = "/v1/options/trades/{options_ticker}",
+    tag = "options",
+    params(
+        ("options_ticker" = String, Path, description = "Polygon-style option ticker", example = "O:SPXW250115C05950000"),
+        ("timestamp" = Option<String>, Query, description = "A day, an instant, or a range with .gte/.gt/.lte/.lt"),
+        ("sort" = Option<String>, Query, description = "timestamp"),
+        ("order" = Option<String>, Query, description = "desc (default) or asc"),
+        ("limit" = Option<u32>, Query, description = "Trades per page, default 1000, at most 10000"),
+        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+    ),
+    responses(
+        (status = 200, description = "Trades in `results`, and `next_url` while more remain"),
+        (status = 400, description = "`bad_request` naming the parameter, or `invalid_page_token`"),
+        (status = 403, description = "`lookback_exceeded`: a timestamp is older than the plan allows"),
+    )
+)]
+pub async fn trades(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    OriginalUri(uri): OriginalUri,
+    PathParams(ticker): PathParams<String>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
+) -> Result<Json<Value>, Problem> {
+    let symbol = option_ticker(&ticker)?;
+    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
+    let params = &paging.params;
+    let times = params.conditions(
+        "timestamp",
+        "a date (YYYY-MM-DD), an RFC 3339 time or a number",
+        instants,
+    )?;
+    params.choice("sort", &["timestamp"])?;
+    let descending = params.choice("order", &["desc", "asc"])? == "desc";
+    let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
+    let now = state.market_now();
+    for condition in &times {
+        let day = model::calendar::new_york_date(condition.value.0);
+        check_lookback(&state, &key, now, "timestamp", day)?;
+    }
+    let (from, to) = instant_range(&times);
+    // Nothing after what the plan may see.
+    let visible = super::access::visible_until(&state, &key);
+    let to = to.min(model::Timestamp::from_nanos(
+        visible.as_nanos().saturating_add(1),
+    ));
+
+    let underlying = root_info(symbol.root.as_str()).underlying;
+    let mut rows = Vec::new();
+    if from < to {
+        let (first, last) = (
+            model::calendar::new_york_date(from),
+            model::calendar::new_york_date(model::Timestamp::from_nanos(to.as_nanos() - 1)),
+        );
+        for day in state.tape.sessions(underlying)? {
+            if day < first || day > last {
+                continue;
+            }
+            let Some(session) = state.tape.session(underlying, day)? else {
+                continue;
+            };
+            if let Some(owner) = session.contract(&symbol) {
+                let all = tape::Order::Ascending;
+                rows.extend(
+                    session
+                        .range::<tape::Trade>(owner, from, to, all, None, usize::MAX)?
+                        .records,
+                );
+            }
+        }
+    }
+    if descending {
+        rows.reverse();
+    }
+    let page = paging.window(limit, rows.len());
+    let results: Vec<Value> = rows[page.clone()].iter().map(row).collect();
+    Ok(envelope::page(
+        &request_id,
+        results,
+        paging.next_url(&state, page.end, rows.len()),
+    ))
+}
+
+/// A historical trade row (CuteMarkets 2.3).
+fn row(trade: &tape::Trade) -> Value {
+    let (size, decimal_size) = sizes(trade);
     let mut out = Map::new();
-    out.insert("T".into(), ticker.into());
+    out.insert("sip_timestamp".into(), trade.ts.as_nanos().into());
     out.insert(
-        "c".into(),
-        trade
-            .condition_codes()
-            .filter_map(polygon_option_condition)
-            .collect::<Vec<_>>()
-            .into(),
+        "price".into(),
+        Value::Number(envelope::number(tape::records::px_to_decimal(trade.price))),
     );
-    // The decimal size always shows a decimal point ("4.0").
-    let decimal_size = if size.fract().is_zero() {
+    out.insert("size".into(), Value::Number(size));
+    out.insert("decimal_size".into(), decimal_size.into());
+    if let Some(exchange) = polygon_option_venue(trade.exchange) {
+        out.insert("exchange".into(), exchange.into());
+    }
+    out.insert("conditions".into(), conditions(trade).into());
+    out.insert("id".into(), "".into());
+    out.insert("sequence_number".into(), trade.sequence.into());
+    Value::Object(out)
+}
+
+/// The trade's conditions as Polygon ids (ours without one are left out).
+fn conditions(trade: &tape::Trade) -> Vec<i64> {
+    trade
+        .condition_codes()
+        .filter_map(polygon_option_condition)
+        .collect()
+}
+
+/// The size as a number, and as the decimal string that always shows a decimal point ("4.0").
+fn sizes(trade: &tape::Trade) -> (serde_json::Number, String) {
+    let size = Decimal::new(i64::try_from(trade.size).unwrap_or(i64::MAX), 6).normalize();
+    let text = if size.fract().is_zero() {
         format!("{size}.0")
     } else {
         size.to_string()
     };
+    (envelope::number(size), text)
+}
+
+/// The compact last-trade object (CuteMarkets 2.5).
+fn compact(ticker: &str, trade: &tape::Trade) -> Value {
+    let (size, decimal_size) = sizes(trade);
+    let mut out = Map::new();
+    out.insert("T".into(), ticker.into());
+    out.insert("c".into(), conditions(trade).into());
     out.insert("ds".into(), decimal_size.into());
     out.insert("i".into(), "".into());
     out.insert(
@@ -87,7 +211,7 @@ fn compact(ticker: &str, trade: &tape::Trade) -> Value {
         Value::Number(envelope::number(tape::records::px_to_decimal(trade.price))),
     );
     out.insert("q".into(), trade.sequence.into());
-    out.insert("s".into(), Value::Number(envelope::number(size)));
+    out.insert("s".into(), Value::Number(size));
     out.insert("t".into(), trade.ts.as_nanos().into());
     if let Some(exchange) = polygon_option_venue(trade.exchange) {
         out.insert("x".into(), exchange.into());
