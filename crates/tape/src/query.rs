@@ -109,6 +109,23 @@ impl SessionFile {
         Ok((records, (position - starts[chunk]) as usize))
     }
 
+    /// The positions `[first, end)` within a series of its records with `from <= ts < to`: how
+    /// many there are, and where `range` resumes to skip some of them.
+    pub fn positions<R: Record>(
+        &self,
+        owner: Owner,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<std::ops::Range<u64>, TapeError> {
+        let Some(series) = self.series_index(owner, R::KIND) else {
+            return Ok(0..0);
+        };
+        if from >= to {
+            return Ok(0..0);
+        }
+        Ok(self.lower_bound::<R>(series, from)?..self.lower_bound::<R>(series, to)?)
+    }
+
     /// Every record of a series, in time order.
     pub fn whole_series<R: Record>(&self, owner: Owner) -> Result<Vec<R>, TapeError> {
         let everything = (

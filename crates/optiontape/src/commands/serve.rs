@@ -37,9 +37,12 @@ pub async fn run(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Resu
     let app = App::new(state.clone(), axum::Router::new())?;
     let demo = bootstrap::ensure_demo(&state).await?;
 
+    // From here on Ctrl-C stops the server gracefully (before, during generation, it simply
+    // ends the process).
+    let shutdown = shutdown_signal();
     print_banner(&state, &storage, &public_url, bound, demo.as_ref());
     tracing::info!(%bound, public_url, "listening");
-    server::serve(listener, state, app, shutdown_signal()).await?;
+    server::serve(listener, state, app, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -150,31 +153,47 @@ fn print_banner(
     let _ = std::io::stdout().flush();
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent as soon as the server answers is never missed (it
+/// would otherwise end the process with the signal's default action).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &str| match signal(kind) {
+            Ok(stream) => Some(stream),
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for {name}");
+                None
+            }
+        };
+        (
+            listen(SignalKind::interrupt(), "SIGINT"),
+            listen(SignalKind::terminate(), "SIGTERM"),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            async fn received(stream: Option<tokio::signal::unix::Signal>) {
+                match stream {
+                    Some(mut stream) => {
+                        stream.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            let (interrupt, terminate) = signals;
+            tokio::select! {
+                () = received(interrupt) => {},
+                () = received(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
         if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for SIGINT");
+            tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -8,5 +8,6 @@ mod identity;
 mod keys;
 mod mail;
 mod openapi;
+mod quotes;
 mod support;
 mod trades;

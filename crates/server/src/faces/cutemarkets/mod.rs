@@ -1,14 +1,16 @@
 //! The CuteMarkets face: `/v1` market data and paper trading, Polygon-style `/v2` and `/v3`
 //! aliases: the gate (keys, products, plans, rate limits), the status endpoint and, of the data
-//! endpoints, the options contracts list and detail, the expiration dates and the options last
-//! trade so far; the others mount here as they arrive.
+//! endpoints, the options contracts list and detail, the expiration dates, and options trades and
+//! quotes (history and last) so far; the others mount here as they arrive.
 
 pub mod access;
 pub mod contracts;
 pub mod envelope;
 pub mod expirations;
+pub mod history;
 pub mod paging;
 pub mod query;
+pub mod quotes;
 pub mod status;
 pub mod trades;
 
@@ -25,4 +27,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(expirations::expirations))
         .routes(routes!(trades::trades))
         .routes(routes!(trades::last_trade))
+        .routes(routes!(quotes::quotes))
+        .routes(routes!(quotes::last_quote))
 }

@@ -6,15 +6,13 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::{OriginalUri, State};
 use model::polygon_codes::{polygon_option_condition, polygon_option_venue};
-use model::roots::root_info;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
-use super::contracts::{check_lookback, option_ticker};
+use super::contracts::option_ticker;
 use super::envelope;
-use super::paging::Paging;
-use super::query::{instant_range, instants};
+use super::history;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
@@ -41,32 +39,17 @@ pub async fn last_trade(
 ) -> Result<Json<Value>, Problem> {
     let symbol = option_ticker(&ticker)?;
     let at = super::access::visible_until(&state, &key);
-    let underlying = root_info(symbol.root.as_str()).underlying;
-    let today = model::calendar::new_york_date(at);
-    let sessions = state.tape.sessions(underlying)?;
-    for day in sessions.iter().rev().filter(|d| **d <= today) {
-        let Some(session) = state.tape.session(underlying, *day)? else {
-            continue;
-        };
-        let Some(owner) = session.contract(&symbol) else {
-            continue;
-        };
-        if let Some(trade) = session.last_trade_at(owner, at)? {
-            return Ok(envelope::ok(
-                &request_id,
-                compact(&symbol.polygon(), &trade),
-            ));
-        }
+    if let Some(trade) = history::latest::<tape::Trade>(&state, &symbol, at)? {
+        return Ok(envelope::ok(
+            &request_id,
+            compact(&symbol.polygon(), &trade),
+        ));
     }
     Err(Problem::not_found(format!(
         "no trade of {} by {at}",
         symbol.polygon()
     )))
 }
-
-/// Trades per page by default and at most.
-const DEFAULT_LIMIT: usize = 1000;
-const MAX_LIMIT: usize = 10_000;
 
 /// Options trades
 ///
@@ -101,62 +84,16 @@ pub async fn trades(
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
     let symbol = option_ticker(&ticker)?;
-    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
-    let params = &paging.params;
-    let times = params.conditions(
-        "timestamp",
-        "a date (YYYY-MM-DD), an RFC 3339 time or a number",
-        instants,
-    )?;
-    params.choice("sort", &["timestamp"])?;
-    let descending = params.choice("order", &["desc", "asc"])? == "desc";
-    let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
-    let now = state.market_now();
-    for condition in &times {
-        let day = model::calendar::new_york_date(condition.value.0);
-        check_lookback(&state, &key, now, "timestamp", day)?;
-    }
-    let (from, to) = instant_range(&times);
-    // Nothing after what the plan may see.
-    let visible = super::access::visible_until(&state, &key);
-    let to = to.min(model::Timestamp::from_nanos(
-        visible.as_nanos().saturating_add(1),
-    ));
-
-    let underlying = root_info(symbol.root.as_str()).underlying;
-    let mut rows = Vec::new();
-    if from < to {
-        let (first, last) = (
-            model::calendar::new_york_date(from),
-            model::calendar::new_york_date(model::Timestamp::from_nanos(to.as_nanos() - 1)),
-        );
-        for day in state.tape.sessions(underlying)? {
-            if day < first || day > last {
-                continue;
-            }
-            let Some(session) = state.tape.session(underlying, day)? else {
-                continue;
-            };
-            if let Some(owner) = session.contract(&symbol) {
-                let all = tape::Order::Ascending;
-                rows.extend(
-                    session
-                        .range::<tape::Trade>(owner, from, to, all, None, usize::MAX)?
-                        .records,
-                );
-            }
-        }
-    }
-    if descending {
-        rows.reverse();
-    }
-    let page = paging.window(limit, rows.len());
-    let results: Vec<Value> = rows[page.clone()].iter().map(row).collect();
-    Ok(envelope::page(
+    history::respond::<tape::Trade>(
+        &state,
         &request_id,
-        results,
-        paging.next_url(&state, page.end, rows.len()),
-    ))
+        &key,
+        uri.path(),
+        pairs,
+        &symbol,
+        |_| Ok(super::access::visible_until(&state, &key)),
+        row,
+    )
 }
 
 /// A historical trade row (CuteMarkets 2.3).
