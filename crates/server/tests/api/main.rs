@@ -1,5 +1,6 @@
 //! The server over real sockets. One test binary, one module per concern.
 
+mod aggs;
 mod contracts;
 mod conventions;
 mod credits;

@@ -17,6 +17,16 @@ pub fn number(value: rust_decimal::Decimal) -> serde_json::Number {
         .unwrap_or_else(|| serde_json::Number::from(0))
 }
 
+/// A price in nanodollars on the wire, in dollars.
+pub fn price(px: tape::Px) -> Value {
+    Value::Number(number(tape::records::px_to_decimal(px)))
+}
+
+/// A size or volume in millionths on the wire, in units (contracts or shares).
+pub fn size(millionths: u64) -> rust_decimal::Decimal {
+    rust_decimal::Decimal::new(i64::try_from(millionths).unwrap_or(i64::MAX), 6).normalize()
+}
+
 /// A success body with `results` (an array for lists, an object for single resources).
 pub fn ok<T: Serialize>(request_id: &RequestId, results: T) -> Json<Value> {
     Json(json!({ "status": "OK", "request_id": request_id.as_str(), "results": results }))

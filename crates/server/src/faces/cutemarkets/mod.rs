@@ -1,9 +1,11 @@
 //! The CuteMarkets face: `/v1` market data and paper trading, Polygon-style `/v2` and `/v3`
 //! aliases: the gate (keys, products, plans, rate limits), the status endpoint and, of the data
-//! endpoints, the options contracts list and detail, the expiration dates, and options trades and
-//! quotes (history and last) so far; the others mount here as they arrive.
+//! endpoints, the options contracts list and detail, the expiration dates, options trades and
+//! quotes (history and last) and options bars (range, previous day, open-close) so far; the
+//! others mount here as they arrive.
 
 pub mod access;
+pub mod aggs;
 pub mod contracts;
 pub mod envelope;
 pub mod expirations;
@@ -29,4 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(trades::last_trade))
         .routes(routes!(quotes::quotes))
         .routes(routes!(quotes::last_quote))
+        .routes(routes!(aggs::range))
+        .routes(routes!(aggs::previous))
+        .routes(routes!(aggs::open_close))
 }

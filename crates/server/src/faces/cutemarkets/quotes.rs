@@ -110,7 +110,7 @@ fn timeframe(state: &AppState, params: &Params) -> Result<Timestamp, Problem> {
 
 /// A historical quote row (CuteMarkets 2.4).
 fn row(quote: &tape::Quote) -> Value {
-    let price = |px| Value::Number(envelope::number(tape::records::px_to_decimal(px)));
+    let price = envelope::price;
     let mut out = Map::new();
     out.insert("sip_timestamp".into(), quote.ts.as_nanos().into());
     out.insert("bid_price".into(), price(quote.bid));

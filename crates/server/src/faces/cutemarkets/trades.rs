@@ -6,7 +6,6 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::{OriginalUri, State};
 use model::polygon_codes::{polygon_option_condition, polygon_option_venue};
-use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
@@ -101,10 +100,7 @@ fn row(trade: &tape::Trade) -> Value {
     let (size, decimal_size) = sizes(trade);
     let mut out = Map::new();
     out.insert("sip_timestamp".into(), trade.ts.as_nanos().into());
-    out.insert(
-        "price".into(),
-        Value::Number(envelope::number(tape::records::px_to_decimal(trade.price))),
-    );
+    out.insert("price".into(), envelope::price(trade.price));
     out.insert("size".into(), Value::Number(size));
     out.insert("decimal_size".into(), decimal_size.into());
     if let Some(exchange) = polygon_option_venue(trade.exchange) {
@@ -126,7 +122,7 @@ fn conditions(trade: &tape::Trade) -> Vec<i64> {
 
 /// The size as a number, and as the decimal string that always shows a decimal point ("4.0").
 fn sizes(trade: &tape::Trade) -> (serde_json::Number, String) {
-    let size = Decimal::new(i64::try_from(trade.size).unwrap_or(i64::MAX), 6).normalize();
+    let size = envelope::size(trade.size);
     let text = if size.fract().is_zero() {
         format!("{size}.0")
     } else {
@@ -143,10 +139,7 @@ fn compact(ticker: &str, trade: &tape::Trade) -> Value {
     out.insert("c".into(), conditions(trade).into());
     out.insert("ds".into(), decimal_size.into());
     out.insert("i".into(), "".into());
-    out.insert(
-        "p".into(),
-        Value::Number(envelope::number(tape::records::px_to_decimal(trade.price))),
-    );
+    out.insert("p".into(), envelope::price(trade.price));
     out.insert("q".into(), trade.sequence.into());
     out.insert("s".into(), Value::Number(size));
     out.insert("t".into(), trade.ts.as_nanos().into());
