@@ -182,3 +182,25 @@ async fn bars_of_a_range_the_previous_day_and_a_days_open_close() {
         assert!(message.contains(names), "{path}: {message}");
     }
 }
+
+#[tokio::test]
+async fn polygon_clients_read_option_bars_on_the_v2_path_with_api_key() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    write_sessions(dir.path());
+    let server =
+        TestServer::start_with_market_at(dir, Timestamp::from_seconds(1_736_953_200)).await;
+    let key = server
+        .key("polygon@example.com", Product::Options, Plan::Developer)
+        .await;
+    let path = format!(
+        "/v2/aggs/ticker/O%3ASPY250117C00592500/range/1/minute/2025-01-15/2025-01-15\
+         ?apiKey={key}&adjusted=true&limit=50000&sort=asc"
+    );
+    let response = server.get(&path).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["ticker"], TICKER);
+    assert_eq!(body["results"].as_array().unwrap().len(), 2);
+    assert!(body["results"][0]["t"].is_i64());
+    assert_eq!(body["results"][0]["v"], 4);
+}

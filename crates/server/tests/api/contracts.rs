@@ -372,3 +372,33 @@ async fn expiration_dates_are_those_listed_on_the_market_clocks_day() {
             .contains("ticker")
     );
 }
+
+#[tokio::test]
+async fn polygon_clients_list_contracts_on_the_v3_path_with_api_key() {
+    let (server, key) = server().await;
+    let first = format!(
+        "/v3/reference/options/contracts?apiKey={key}&underlying_ticker=SPX&limit=20&expired=false"
+    );
+    let response = server.get(&first).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["results"].as_array().unwrap().len(), 20);
+    let next = body["next_url"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!(
+            "{}/v3/reference/options/contracts/?page=",
+            server.url
+        )),
+        "{next}"
+    );
+    // As cutebacktests does: the key appended to next_url.
+    let response = server
+        .http
+        .get(format!("{next}&apiKey={key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["results"].as_array().unwrap().len(), 15);
+}

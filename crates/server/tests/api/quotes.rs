@@ -150,3 +150,28 @@ async fn quotes_page_across_sessions_in_either_order() {
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "forbidden");
 }
+
+#[tokio::test]
+async fn polygon_clients_read_quotes_on_the_v3_path_with_api_key() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    write_sessions(dir.path());
+    let server =
+        TestServer::start_with_market_at(dir, Timestamp::from_seconds(1_736_953_200)).await;
+    let key = server
+        .key("polygon@example.com", Product::Options, Plan::Expert)
+        .await;
+    let open = model::calendar::session(date(2025, 1, 15))
+        .unwrap()
+        .open
+        .as_nanos();
+    let path = format!(
+        "/v3/quotes/O%3ASPY250117C00592500?apiKey={key}&timestamp.gte={}&timestamp.lt={}\
+         &order=asc&sort=timestamp&limit=50000",
+        open + 10 * 1_000_000_000,
+        open + 13 * 1_000_000_000
+    );
+    let response = server.get(&path).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(bids(&body), [410, 411, 412]);
+}

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod aggs;
+pub mod aliases;
 pub mod contracts;
 pub mod envelope;
 pub mod expirations;
@@ -34,4 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(aggs::range))
         .routes(routes!(aggs::previous))
         .routes(routes!(aggs::open_close))
+        .routes(routes!(aliases::aggregates))
+        .routes(routes!(aliases::options_contracts))
+        .routes(routes!(aliases::option_quotes))
 }
