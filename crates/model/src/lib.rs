@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod expirations;
 pub mod fees;
 pub mod identity;
+pub mod indicators;
 pub mod market_clock;
 pub mod money;
 pub mod plans;

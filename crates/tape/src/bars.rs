@@ -192,6 +192,25 @@ impl Span {
     }
 }
 
+impl SessionFile {
+    /// The owner's trading summary of the session before `to`: the stored summary, or, when
+    /// `to` falls before the session's day is over, one built from the minute bars before it
+    /// (so a bar never shows trades after the instant it is asked as of).
+    pub fn day_before(&self, owner: Owner, to: Timestamp) -> Result<Option<Bar>, TapeError> {
+        let date = self.date();
+        let next_midnight = date
+            .tomorrow()
+            .map(|d| calendar::new_york_instant(d, 0, 0, 0))
+            .unwrap_or(Timestamp::from_nanos(i64::MAX));
+        if to >= next_midnight {
+            return Ok(self.day(owner));
+        }
+        let midnight = calendar::new_york_instant(date, 0, 0, 0);
+        let minutes = self.bars(owner, Duration::from_nanos(MINUTE as u64), midnight, to)?;
+        Ok(combine(&minutes))
+    }
+}
+
 impl Tape {
     /// Bars of `instrument` of `underlying` covering `[from, to)`, across sessions. Intraday spans
     /// are [`SessionFile::bars`] of each session; days, weeks and months fold the sessions' day
@@ -234,10 +253,11 @@ impl Tape {
             let Some(owner) = owner_in(&session) else {
                 continue;
             };
+            let midnight = calendar::new_york_instant(date, 0, 0, 0);
             if let Span::Seconds(seconds) = span {
                 intraday.extend(session.bars(owner, Duration::from_secs(seconds), from, to)?);
-            } else if let Some(day) = session.day(owner)
-                && calendar::new_york_instant(date, 0, 0, 0) < to
+            } else if let Some(day) = session.day_before(owner, to)?
+                && midnight < to
             {
                 let (key, start) = span.bucket(date);
                 let start = calendar::new_york_instant(start, 0, 0, 0);

@@ -583,6 +583,20 @@ fn bars_span_sessions_by_day_week_and_month() {
     assert_eq!(days[0].close, 1380 * 10_000_000);
     assert_eq!(days[0].volume, 39 * 2 * tape::SIZE_SCALE);
     assert_eq!(days[0].transactions, 39);
+    // A range that ends mid-session shows that day's trades before its end only.
+    let first_session = model::calendar::session(date(2025, 1, 13)).unwrap();
+    let mid = first_session
+        .open
+        .plus(std::time::Duration::from_secs(95 * 60));
+    let partial = tape
+        .bars("SPX", option, Span::Days(1), whole.0, mid)
+        .unwrap();
+    assert_eq!(partial.len(), 1);
+    assert_eq!(
+        partial[0].transactions, 10,
+        "trades at minutes 0, 10, ..., 90"
+    );
+    assert_eq!(partial[0].close, (1000 + 90) * 10_000_000);
 
     // Weeks start on Mondays; the holiday week has four sessions.
     let weeks = tape

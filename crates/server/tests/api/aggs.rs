@@ -204,3 +204,109 @@ async fn polygon_clients_read_option_bars_on_the_v2_path_with_api_key() {
     assert!(body["results"][0]["t"].is_i64());
     assert_eq!(body["results"][0]["v"], 4);
 }
+
+#[tokio::test]
+async fn indicators_over_the_tickers_bars() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    write_sessions(dir.path());
+    // Market time: 2025-01-15 10:00 ET; the two sessions' day bars close at 4.90 and 5.10.
+    let server =
+        TestServer::start_with_market_at(dir, Timestamp::from_seconds(1_736_953_200)).await;
+    let key = server
+        .key("indicators@example.com", Product::Options, Plan::Expert)
+        .await;
+    let day = |d| ms(model::calendar::new_york_instant(date(2025, 1, d), 0, 0, 0));
+    let path = |rest: &str| format!("/v1/options/indicators/{rest}");
+
+    let (status, body) = get(&server, &key, &path(&format!("sma/{TICKER}?window=2"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["results"]["values"],
+        json!([{ "value": 5.0, "timestamp": day(15) }])
+    );
+    assert!(body["results"].get("underlying").is_none());
+    let (_, body) = get(&server, &key, &path(&format!("ema/{TICKER}/?window=1"))).await;
+    assert_eq!(
+        body["results"]["values"],
+        json!([{ "value": 5.1, "timestamp": day(15) }, { "value": 4.9, "timestamp": day(14) }])
+    );
+    let (_, body) = get(
+        &server,
+        &key,
+        &path(&format!("rsi/{TICKER}?window=1&order=asc")),
+    )
+    .await;
+    assert_eq!(
+        body["results"]["values"],
+        json!([{ "value": 100.0, "timestamp": day(15) }])
+    );
+    let (_, body) = get(
+        &server,
+        &key,
+        &path(&format!(
+            "macd/{TICKER}?short_window=1&long_window=2&signal_window=1&series_type=open"
+        )),
+    )
+    .await;
+    let point = &body["results"]["values"][0];
+    assert_eq!(point["timestamp"], day(15));
+    // Opens 4.80 and 5.00: EMA(1) = 5.00, EMA(2) = 4.90, MACD 0.10 = its own EMA(1).
+    assert!(
+        (point["value"].as_f64().unwrap() - 0.1).abs() < 1e-9,
+        "{point}"
+    );
+    assert!(point["histogram"].as_f64().unwrap().abs() < 1e-9, "{point}");
+    let (_, body) = get(
+        &server,
+        &key,
+        &path(&format!("sma/{TICKER}?window=1&expand_underlying=true")),
+    )
+    .await;
+    let underlying = &body["results"]["underlying"];
+    assert_eq!(underlying["aggregates"].as_array().unwrap().len(), 2);
+    assert!(underlying["url"].as_str().unwrap().starts_with(&server.url));
+    // An empty range is still an object.
+    let (_, body) = get(
+        &server,
+        &key,
+        &path(&format!("sma/{TICKER}?window=1&timestamp.lt=2025-01-14")),
+    )
+    .await;
+    assert_eq!(body["results"], json!({ "values": [] }));
+
+    for (rest, status, code, names) in [
+        (format!("bollinger/{TICKER}"), 404, "not_found", "bollinger"),
+        (
+            format!("sma/{TICKER}?window=0"),
+            400,
+            "bad_request",
+            "window",
+        ),
+        (
+            format!("sma/{TICKER}?series_type=mid"),
+            400,
+            "bad_request",
+            "series_type",
+        ),
+        (
+            format!("sma/{TICKER}?timespan=fortnight"),
+            400,
+            "bad_request",
+            "timespan",
+        ),
+        (
+            format!("rsi/{TICKER}?timestamp.gte=2014-01-02"),
+            403,
+            "lookback_exceeded",
+            "timestamp",
+        ),
+    ] {
+        let (got, body) = get(&server, &key, &path(&rest)).await;
+        assert_eq!(got, status, "{rest}: {body}");
+        assert_eq!(body["error"]["code"], code, "{rest}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(names),
+            "{rest}: {body}"
+        );
+    }
+}

@@ -25,14 +25,14 @@ const DEFAULT_LIMIT: usize = 5000;
 const MAX_LIMIT: usize = 10_000;
 
 /// What a bars path names: an option, or an underlying.
-struct Subject {
-    ticker: String,
-    underlying: String,
-    option: Option<OptionSymbol>,
+pub struct Subject {
+    pub ticker: String,
+    pub underlying: String,
+    pub option: Option<OptionSymbol>,
 }
 
 impl Subject {
-    fn of(ticker: &str) -> Result<Subject, Problem> {
+    pub fn of(ticker: &str) -> Result<Subject, Problem> {
         if ticker.starts_with("O:") {
             let symbol = option_ticker(ticker)?;
             return Ok(Subject {
@@ -53,7 +53,7 @@ impl Subject {
         })
     }
 
-    fn instrument(&self) -> Instrument<'_> {
+    pub fn instrument(&self) -> Instrument<'_> {
         match &self.option {
             Some(symbol) => Instrument::Option(symbol),
             None => Instrument::Underlying,
@@ -62,7 +62,7 @@ impl Subject {
 }
 
 /// The span of `multiplier` `timespan`s.
-fn span(multiplier: &str, timespan: &str) -> Result<Span, Problem> {
+pub fn span(multiplier: &str, timespan: &str) -> Result<Span, Problem> {
     let n: u32 = multiplier.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
         Problem::bad_request(format!(
             "multiplier must be a whole number of at least 1, not {multiplier:?}"
@@ -112,7 +112,7 @@ fn bound(name: &str, text: &str, end: bool) -> Result<(Timestamp, Date), Problem
 }
 
 /// A bar on the wire (CuteMarkets 2.7).
-fn bar(bar: &tape::Bar, ticker: Option<&str>) -> Value {
+pub fn bar(bar: &tape::Bar, ticker: Option<&str>) -> Value {
     let price = envelope::price;
     let volume = envelope::size(bar.volume);
     let mut out = Map::new();
@@ -262,7 +262,7 @@ pub async fn previous(
         if day >= today {
             continue;
         }
-        if let Some(day_bar) = day_bar(&state, &subject, day)? {
+        if let Some(day_bar) = day_bar(&state, &subject, day, Timestamp::from_nanos(i64::MAX))? {
             results.push(bar(&day_bar, Some(&subject.ticker)));
         }
         break;
@@ -307,7 +307,8 @@ pub async fn open_close(
     let day = parse_date("date", &date)?;
     let adjusted = super::query::Params::new(pairs).boolean("adjusted", true)?;
     check_lookback(&state, &key, state.market_now(), "date", day)?;
-    let Some(day_bar) = day_bar(&state, &subject, day)? else {
+    let visible = super::access::visible_until(&state, &key);
+    let Some(day_bar) = day_bar(&state, &subject, day, visible)? else {
         return Err(Problem::not_found(format!(
             "no trades of {} on {day}",
             subject.ticker
@@ -331,8 +332,13 @@ pub async fn open_close(
     })))
 }
 
-/// The subject's trading summary of one session, if it traded.
-fn day_bar(state: &AppState, subject: &Subject, day: Date) -> Result<Option<tape::Bar>, Problem> {
+/// The subject's trading summary of one session before `until`, if it traded by then.
+fn day_bar(
+    state: &AppState,
+    subject: &Subject,
+    day: Date,
+    until: Timestamp,
+) -> Result<Option<tape::Bar>, Problem> {
     let Some(session) = state.tape.session(&subject.underlying, day)? else {
         return Ok(None);
     };
@@ -340,5 +346,12 @@ fn day_bar(state: &AppState, subject: &Subject, day: Date) -> Result<Option<tape
         Some(symbol) => session.contract(symbol),
         None => Some(tape::Owner::Underlying),
     };
-    Ok(owner.and_then(|owner| session.day(owner)))
+    let Some(owner) = owner else {
+        return Ok(None);
+    };
+    // Through the instant the caller may see: a session still in progress is not yet whole.
+    Ok(session.day_before(
+        owner,
+        Timestamp::from_nanos(until.as_nanos().saturating_add(1)),
+    )?)
 }

@@ -43,27 +43,41 @@ impl HistoryQuery {
         params: &Params,
         visible: Timestamp,
     ) -> Result<HistoryQuery, Problem> {
-        let times = params.conditions(
-            "timestamp",
-            "a date (YYYY-MM-DD), an RFC 3339 time or a number",
-            instants,
-        )?;
+        let range = time_range(state, key, params, visible)?;
         params.choice("sort", &["timestamp"])?;
         let descending = params.choice("order", &["desc", "asc"])? == "desc";
         let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
-        let now = state.market_now();
-        for condition in &times {
-            let day = model::calendar::new_york_date(condition.value.0);
-            check_lookback(state, key, now, "timestamp", day)?;
-        }
-        let (from, to) = instant_range(&times);
-        let to = to.min(Timestamp::from_nanos(visible.as_nanos().saturating_add(1)));
         Ok(HistoryQuery {
-            range: (from, to),
+            range,
             descending,
             limit,
         })
     }
+}
+
+/// The instants `[from, to)` a query's `timestamp` conditions leave, each checked against the
+/// plan's lookback, and cut at `visible` (the latest instant the caller may see).
+pub fn time_range(
+    state: &AppState,
+    key: &ApiKey,
+    params: &Params,
+    visible: Timestamp,
+) -> Result<(Timestamp, Timestamp), Problem> {
+    let times = params.conditions(
+        "timestamp",
+        "a date (YYYY-MM-DD), an RFC 3339 time or a number",
+        instants,
+    )?;
+    let now = state.market_now();
+    for condition in &times {
+        let day = model::calendar::new_york_date(condition.value.0);
+        check_lookback(state, key, now, "timestamp", day)?;
+    }
+    let (from, to) = instant_range(&times);
+    Ok((
+        from,
+        to.min(Timestamp::from_nanos(visible.as_nanos().saturating_add(1))),
+    ))
 }
 
 /// A history endpoint's answer: the request's query (or its page token's), this page's rows as

@@ -11,6 +11,7 @@ pub mod contracts;
 pub mod envelope;
 pub mod expirations;
 pub mod history;
+pub mod indicators;
 pub mod paging;
 pub mod query;
 pub mod quotes;
@@ -35,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(aggs::range))
         .routes(routes!(aggs::previous))
         .routes(routes!(aggs::open_close))
+        .routes(routes!(indicators::indicator))
         .routes(routes!(aliases::aggregates))
         .routes(routes!(aliases::options_contracts))
         .routes(routes!(aliases::option_quotes))
