@@ -9,6 +9,7 @@ use crate::format::{VERSION, date_of, header_version};
 use crate::reader::SessionFile;
 use crate::writer::session_path;
 use jiff::civil::Date;
+use model::symbol::OptionSymbol;
 
 /// Sessions kept open at once; older ones are closed (their memory maps released) first.
 const OPEN_SESSIONS: usize = 64;
@@ -92,6 +93,43 @@ impl Tape {
             }
         }
         Ok(moved)
+    }
+
+    /// The option contracts of `underlying` listed on `day`: those its latest session on or
+    /// before the day lists that have not expired by then; with `expired`, those any earlier
+    /// session listed that expired before the day. Each once, in ticker order.
+    pub fn listed(
+        &self,
+        underlying: &str,
+        day: Date,
+        expired: bool,
+    ) -> Result<Vec<OptionSymbol>, TapeError> {
+        let days: Vec<Date> = self
+            .sessions(underlying)?
+            .into_iter()
+            .filter(|d| *d <= day)
+            .collect();
+        let days = if expired {
+            &days[..]
+        } else {
+            &days[days.len().saturating_sub(1)..]
+        };
+        let mut out = Vec::new();
+        for session_day in days {
+            let Some(session) = self.session(underlying, *session_day)? else {
+                continue;
+            };
+            out.extend(
+                session
+                    .contracts()
+                    .iter()
+                    .map(|c| c.symbol)
+                    .filter(|s| (s.expiration < day) == expired),
+            );
+        }
+        out.sort_by_key(OptionSymbol::polygon);
+        out.dedup();
+        Ok(out)
     }
 
     /// Session dates of an underlying, ascending.

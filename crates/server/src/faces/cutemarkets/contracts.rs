@@ -128,18 +128,13 @@ pub async fn contract(
     let underlying = root_info(symbol.root.as_str()).underlying;
     let not_listed =
         || Problem::not_found(format!("{} is not listed on {as_of}", symbol.polygon()));
-    if symbol.expiration < as_of {
+    if !state
+        .tape
+        .listed(underlying, as_of, false)?
+        .contains(&symbol)
+    {
         return Err(not_listed());
     }
-    let sessions = state.tape.sessions(underlying)?;
-    let Some(day) = sessions.iter().rev().find(|d| **d <= as_of) else {
-        return Err(not_listed());
-    };
-    let session = state
-        .tape
-        .session(underlying, *day)?
-        .ok_or_else(not_listed)?;
-    session.contract(&symbol).ok_or_else(not_listed)?;
     Ok(envelope::ok(&request_id, OptionContract::of(&symbol)))
 }
 
@@ -264,31 +259,10 @@ fn listed_contracts(
 ) -> Result<Vec<OptionSymbol>, Problem> {
     let mut out = Vec::new();
     for underlying in state.tape.underlyings()? {
-        if !all(underlyings, &underlying) {
-            continue;
-        }
-        let sessions = state.tape.sessions(&underlying)?;
-        let days: Vec<Date> = sessions.into_iter().filter(|d| *d <= as_of).collect();
-        let days = if expired {
-            &days[..]
-        } else {
-            &days[days.len().saturating_sub(1)..]
-        };
-        for day in days {
-            let Some(session) = state.tape.session(&underlying, *day)? else {
-                continue;
-            };
-            out.extend(session.contracts().iter().map(|c| c.symbol).filter(|s| {
-                if expired {
-                    s.expiration < as_of
-                } else {
-                    s.expiration >= as_of
-                }
-            }));
+        if all(underlyings, &underlying) {
+            out.extend(state.tape.listed(&underlying, as_of, expired)?);
         }
     }
-    out.sort_by_key(OptionSymbol::polygon);
-    out.dedup();
     Ok(out)
 }
 

@@ -33,18 +33,12 @@ pub async fn expirations(
         )));
     }
     let today = model::calendar::new_york_date(state.market_now());
-    let sessions = state.tape.sessions(&ticker)?;
-    let mut dates = Vec::new();
-    if let Some(day) = sessions.iter().rev().find(|d| **d <= today)
-        && let Some(session) = state.tape.session(&ticker, *day)?
-    {
-        dates = session
-            .contracts()
-            .iter()
-            .map(|c| c.symbol.expiration)
-            .filter(|e| *e >= today)
-            .collect();
-    }
+    let mut dates: Vec<_> = state
+        .tape
+        .listed(&ticker, today, false)?
+        .iter()
+        .map(|symbol| symbol.expiration)
+        .collect();
     dates.sort_unstable();
     dates.dedup();
     let dates: Vec<String> = dates.iter().map(ToString::to_string).collect();
