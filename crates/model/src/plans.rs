@@ -181,6 +181,24 @@ pub struct MarketDataPlan {
     pub commercial_use: bool,
 }
 
+/// How far behind a delayed plan's market data runs.
+pub const DELAY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+impl MarketDataPlan {
+    /// The latest market time the plan shows, at market time `now`.
+    pub fn visible_at(&self, now: crate::Timestamp) -> crate::Timestamp {
+        if self.delayed { now.minus(DELAY) } else { now }
+    }
+
+    /// The oldest day the plan's rolling lookback reaches on `today`.
+    pub fn earliest_day(&self, today: jiff::civil::Date) -> jiff::civil::Date {
+        let years = i16::try_from(self.lookback_years).unwrap_or(i16::MAX);
+        today
+            .checked_sub(jiff::Span::new().years(years))
+            .unwrap_or(jiff::civil::Date::MIN)
+    }
+}
+
 /// Quota of a column-API plan: a monthly count, a sustained per-minute rate and a burst.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,6 +313,12 @@ mod tests {
         let free = book.market_data(Product::Options, Plan::Free).unwrap();
         assert_eq!((free.per_minute, free.per_day), (Some(10), Some(5_000)));
         assert!(free.delayed && !free.quotes && !free.websockets);
+        let now = crate::Timestamp::from_seconds(1_736_953_200);
+        assert_eq!(free.visible_at(now), now.minus(DELAY));
+        assert_eq!(
+            free.earliest_day(jiff::civil::date(2025, 1, 16)),
+            jiff::civil::date(2022, 1, 16)
+        );
         let expert = book.market_data(Product::Stocks, Plan::Expert).unwrap();
         assert!(expert.quotes && expert.websockets && expert.per_minute.is_none());
         assert_eq!(

@@ -142,6 +142,37 @@ const TABLE: &[RootInfo<'static>] = &[
     equity("BFB", "BF.B", TickRule::PennyInterval, false),
 ];
 
+impl RootInfo<'_> {
+    /// The ISO 10962 CFI code of the class's contracts of `right`: options, call or put,
+    /// American or European, on an index (the cash-settled classes) or a stock, cash or
+    /// physical delivery, standardized.
+    pub fn cfi(&self, right: crate::symbol::Right) -> String {
+        let cash = self.delivery == Delivery::Cash;
+        [
+            'O',
+            match right {
+                crate::symbol::Right::Call => 'C',
+                crate::symbol::Right::Put => 'P',
+            },
+            match self.exercise {
+                Exercise::American => 'A',
+                Exercise::European => 'E',
+            },
+            if cash { 'I' } else { 'S' },
+            if cash { 'C' } else { 'P' },
+            'S',
+        ]
+        .iter()
+        .collect()
+    }
+
+    /// The MIC of the only exchange that lists the class: Cboe for the cash-settled index
+    /// classes; `None` for classes listed on every options exchange.
+    pub fn sole_listing(&self) -> Option<&'static str> {
+        (self.delivery == Delivery::Cash).then_some("XCBO")
+    }
+}
+
 /// Reference data for `root` (expected upper case, as [`crate::symbol::Root`] holds it).
 ///
 /// Roots outside the table are standard equity options: American, physically delivered,
@@ -163,6 +194,16 @@ pub fn root_info(root: &str) -> RootInfo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cfi_codes_and_sole_listings_follow_the_class_rules() {
+        use crate::symbol::Right;
+        assert_eq!(root_info("SPXW").cfi(Right::Call), "OCEICS");
+        assert_eq!(root_info("SPX").cfi(Right::Put), "OPEICS");
+        assert_eq!(root_info("AAPL").cfi(Right::Call), "OCASPS");
+        assert_eq!(root_info("SPXW").sole_listing(), Some("XCBO"));
+        assert_eq!(root_info("SPY").sole_listing(), None);
+    }
 
     fn dec(text: &str) -> Decimal {
         crate::money::parse_decimal(text).unwrap()

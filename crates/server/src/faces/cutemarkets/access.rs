@@ -226,16 +226,40 @@ async fn admit(
     Ok(Admitted { key, headers })
 }
 
-/// How far back delayed plans see: nothing newer than this.
-pub const DELAY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
 /// The latest market time the key's plan may see: now, or fifteen minutes ago on a delayed plan.
 pub fn visible_until(state: &AppState, key: &ApiKey) -> model::Timestamp {
     let now = state.market_now();
-    match state.settings.plans.market_data(key.product, key.plan) {
-        Some(plan) if plan.delayed => now.minus(DELAY),
-        _ => now,
+    state
+        .settings
+        .plans
+        .market_data(key.product, key.plan)
+        .map_or(now, |plan| plan.visible_at(now))
+}
+
+/// Refuses a day older than the key's plan looks back, measured from market time `now`.
+pub fn check_lookback(
+    state: &AppState,
+    key: &ApiKey,
+    now: model::Timestamp,
+    name: &str,
+    day: jiff::civil::Date,
+) -> Result<(), Problem> {
+    let Some(plan) = state.settings.plans.market_data(key.product, key.plan) else {
+        return Ok(());
+    };
+    let earliest = plan.earliest_day(model::calendar::new_york_date(now));
+    if day < earliest {
+        return Err(Problem::new(
+            ProblemKind::LookbackExceeded,
+            format!(
+                "{name} {day} is older than your {} plan's historical lookback of {} years \
+                 (earliest {earliest})",
+                key.plan.title(),
+                plan.lookback_years
+            ),
+        ));
     }
+    Ok(())
 }
 
 /// The CuteMarkets gate: admission for key-protected families, then the handler, then headers.

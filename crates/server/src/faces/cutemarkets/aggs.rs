@@ -14,9 +14,10 @@ use serde_json::{Map, Value, json};
 use store::keys::ApiKey;
 use tape::{Instrument, Span};
 
-use super::contracts::{check_lookback, option_ticker, parse_date};
+use super::access::check_lookback;
 use super::envelope;
 use super::paging::Paging;
+use super::query::{option_ticker, parse_date};
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 

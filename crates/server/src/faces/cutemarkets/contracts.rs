@@ -12,17 +12,18 @@ use axum::Json;
 use axum::extract::{OriginalUri, State};
 use jiff::civil::Date;
 use model::Timestamp;
-use model::roots::{Delivery, Exercise, root_info};
+use model::roots::{Exercise, root_info};
 use model::symbol::{OptionSymbol, Right};
 use serde::Serialize;
 use serde_json::Value;
 use store::keys::ApiKey;
 use utoipa::ToSchema;
 
+use super::access::check_lookback;
 use super::envelope;
 use super::paging::Paging;
-use super::query::{Condition, Params, all, number};
-use crate::http::{PathParams, Problem, ProblemKind, QueryParams, RequestId};
+use super::query::{Condition, Params, all, number, option_ticker, parse_date};
+use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
 /// An option contract's reference data (CuteMarkets `OptionContract`).
@@ -59,22 +60,6 @@ impl OptionContract {
     pub fn of(symbol: &OptionSymbol) -> OptionContract {
         let info = root_info(symbol.root.as_str());
         let strike_price = envelope::number(symbol.strike.to_decimal());
-        let cash = info.delivery == Delivery::Cash;
-        let cfi = [
-            'O',
-            match symbol.right {
-                Right::Call => 'C',
-                Right::Put => 'P',
-            },
-            match info.exercise {
-                Exercise::American => 'A',
-                Exercise::European => 'E',
-            },
-            // Cash-settled classes are on indices; the others deliver shares.
-            if cash { 'I' } else { 'S' },
-            if cash { 'C' } else { 'P' },
-            'S',
-        ];
         OptionContract {
             ticker: symbol.polygon(),
             underlying_ticker: info.underlying.to_string(),
@@ -89,8 +74,8 @@ impl OptionContract {
             expiration_date: symbol.expiration.to_string(),
             strike_price,
             shares_per_contract: info.multiplier,
-            primary_exchange: cash.then_some("XCBO"),
-            cfi: cfi.iter().collect(),
+            primary_exchange: info.sole_listing(),
+            cfi: info.cfi(symbol.right),
         }
     }
 }
@@ -277,57 +262,4 @@ fn as_of(params: &Params, now: Timestamp) -> Result<Date, Problem> {
 /// A `YYYY-MM-DD` value in a condition.
 fn date_value(text: &str) -> Option<Date> {
     parse_date("", text).ok()
-}
-
-/// The `options_ticker` path segment: `O:` and an OSI symbol.
-pub fn option_ticker(ticker: &str) -> Result<OptionSymbol, Problem> {
-    ticker
-        .strip_prefix("O:")
-        .and_then(|_| OptionSymbol::parse(ticker).ok())
-        .ok_or_else(|| {
-            Problem::bad_request(format!(
-                "options_ticker {ticker:?} is not an option ticker like O:SPXW250115C05950000"
-            ))
-        })
-}
-
-/// A `YYYY-MM-DD` query value.
-pub fn parse_date(name: &str, text: &str) -> Result<Date, Problem> {
-    let valid = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
-    valid
-        .then(|| text.parse::<Date>().ok())
-        .flatten()
-        .ok_or_else(|| {
-            Problem::bad_request(format!("{name} must be a date (YYYY-MM-DD), not {text:?}"))
-        })
-}
-
-/// Refuses a day older than the key's plan looks back, measured from market time `now`.
-pub fn check_lookback(
-    state: &AppState,
-    key: &ApiKey,
-    now: Timestamp,
-    name: &str,
-    day: Date,
-) -> Result<(), Problem> {
-    let Some(plan) = state.settings.plans.market_data(key.product, key.plan) else {
-        return Ok(());
-    };
-    let today = model::calendar::new_york_date(now);
-    let years = i16::try_from(plan.lookback_years).unwrap_or(i16::MAX);
-    let earliest = today
-        .checked_sub(jiff::Span::new().years(years))
-        .unwrap_or(Date::MIN);
-    if day < earliest {
-        return Err(Problem::new(
-            ProblemKind::LookbackExceeded,
-            format!(
-                "{name} {day} is older than your {} plan's historical lookback of {} years \
-                 (earliest {earliest})",
-                key.plan.title(),
-                plan.lookback_years
-            ),
-        ));
-    }
-    Ok(())
 }

@@ -12,7 +12,7 @@ use tape::{Order, Record};
 use axum::Json;
 use serde_json::Value;
 
-use super::contracts::check_lookback;
+use super::access::check_lookback;
 use super::envelope;
 use super::paging::Paging;
 use super::query::{Params, instant_range, instants};

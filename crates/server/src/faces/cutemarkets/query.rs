@@ -3,7 +3,9 @@
 //! the endpoint's maximum. Every value that does not parse is a `bad_request` naming the
 //! parameter.
 
+use jiff::civil::Date;
 use model::Timestamp;
+use model::symbol::OptionSymbol;
 use rust_decimal::Decimal;
 
 use crate::http::Problem;
@@ -201,6 +203,29 @@ pub fn instant_range(conditions: &[Condition<(Timestamp, Timestamp)>]) -> (Times
         }
     }
     (from, to)
+}
+
+/// The `options_ticker` path segment: `O:` and an OSI symbol.
+pub fn option_ticker(ticker: &str) -> Result<OptionSymbol, Problem> {
+    ticker
+        .strip_prefix("O:")
+        .and_then(|_| OptionSymbol::parse(ticker).ok())
+        .ok_or_else(|| {
+            Problem::bad_request(format!(
+                "options_ticker {ticker:?} is not an option ticker like O:SPXW250115C05950000"
+            ))
+        })
+}
+
+/// A `YYYY-MM-DD` value of parameter `name`.
+pub fn parse_date(name: &str, text: &str) -> Result<Date, Problem> {
+    let valid = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
+    valid
+        .then(|| text.parse::<Date>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            Problem::bad_request(format!("{name} must be a date (YYYY-MM-DD), not {text:?}"))
+        })
 }
 
 /// A decimal number (`500`, `500.0`, `592.5`).

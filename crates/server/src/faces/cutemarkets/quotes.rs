@@ -11,10 +11,10 @@ use model::polygon_codes::polygon_option_venue;
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
-use super::contracts::option_ticker;
 use super::envelope;
 use super::history;
 use super::query::Params;
+use super::query::option_ticker;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
@@ -103,7 +103,7 @@ pub async fn last_quote(
 fn timeframe(state: &AppState, params: &Params) -> Result<Timestamp, Problem> {
     let now = state.market_now();
     Ok(match params.choice("timeframe", &["live", "delayed"])? {
-        "delayed" => now.minus(super::access::DELAY),
+        "delayed" => now.minus(model::plans::DELAY),
         _ => now,
     })
 }

@@ -9,9 +9,9 @@ use model::polygon_codes::{polygon_option_condition, polygon_option_venue};
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
-use super::contracts::option_ticker;
 use super::envelope;
 use super::history;
+use super::query::option_ticker;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
