@@ -9,7 +9,12 @@ use crate::format::{VERSION, date_of, header_version};
 use crate::reader::SessionFile;
 use crate::writer::session_path;
 use jiff::civil::Date;
+use model::Timestamp;
+use model::roots::root_info;
 use model::symbol::OptionSymbol;
+
+use crate::query::Order;
+use crate::series::Record;
 
 /// Sessions kept open at once; older ones are closed (their memory maps released) first.
 const OPEN_SESSIONS: usize = 64;
@@ -130,6 +135,94 @@ impl Tape {
         out.sort_by_key(OptionSymbol::polygon);
         out.dedup();
         Ok(out)
+    }
+
+    /// The contract's latest record at or before `at`, searched back through the sessions.
+    pub fn latest<R: Record>(
+        &self,
+        symbol: &OptionSymbol,
+        at: Timestamp,
+    ) -> Result<Option<R>, TapeError> {
+        let underlying = root_info(symbol.root.as_str()).underlying;
+        let today = model::calendar::new_york_date(at);
+        for day in self.sessions(underlying)?.into_iter().rev() {
+            if day > today {
+                continue;
+            }
+            let Some(session) = self.session(underlying, day)? else {
+                continue;
+            };
+            if let Some(owner) = session.contract(symbol)
+                && let Some(record) = session.at::<R>(owner, at)?
+            {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Rows `offset..offset + limit` of `symbol`'s records with `from <= ts < to` over the
+    /// sessions of its underlying, newest first when `descending`, and how many there are in
+    /// all. Rows before the page are not decoded: each session's count in the range comes from
+    /// positions, whole sessions are skipped, and the page is read from its first row on.
+    pub fn contract_page<R: Record>(
+        &self,
+        symbol: &OptionSymbol,
+        (from, to): (Timestamp, Timestamp),
+        descending: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<R>, usize), TapeError> {
+        if from >= to {
+            return Ok((Vec::new(), 0));
+        }
+        let underlying = root_info(symbol.root.as_str()).underlying;
+        let (first, last) = (
+            model::calendar::new_york_date(from),
+            model::calendar::new_york_date(Timestamp::from_nanos(to.as_nanos() - 1)),
+        );
+        // Each session holding the contract in the range, with the positions of its rows there.
+        let mut spans = Vec::new();
+        for day in self.sessions(underlying)? {
+            if day < first || day > last {
+                continue;
+            }
+            let Some(session) = self.session(underlying, day)? else {
+                continue;
+            };
+            if let Some(owner) = session.contract(symbol) {
+                let positions = session.positions::<R>(owner, from, to)?;
+                if !positions.is_empty() {
+                    spans.push((session, owner, positions));
+                }
+            }
+        }
+        if descending {
+            spans.reverse();
+        }
+        let total: u64 = spans.iter().map(|(_, _, p)| p.end - p.start).sum();
+        let mut skip = offset as u64;
+        let mut rows = Vec::with_capacity(limit.min(10_000));
+        for (session, owner, positions) in spans {
+            let count = positions.end - positions.start;
+            if skip >= count {
+                skip -= count;
+                continue;
+            }
+            let (order, resume) = if descending {
+                (Order::Descending, positions.end - skip)
+            } else {
+                (Order::Ascending, positions.start + skip)
+            };
+            skip = 0;
+            let wanted = limit - rows.len();
+            let page = session.range::<R>(owner, from, to, order, Some(resume), wanted)?;
+            rows.extend(page.records);
+            if rows.len() == limit {
+                break;
+            }
+        }
+        Ok((rows, usize::try_from(total).unwrap_or(usize::MAX)))
     }
 
     /// Session dates of an underlying, ascending.

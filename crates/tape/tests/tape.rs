@@ -756,3 +756,58 @@ fn option_quotes_are_predicted_from_the_underlying_whatever_the_order_written() 
         quotes_alone.file_len()
     );
 }
+
+#[test]
+fn a_contracts_rows_page_across_sessions_in_either_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let symbol = key(5950, 'C');
+    let mut all = Vec::new();
+    for day in [date(2025, 1, 14), date(2025, 1, 15)] {
+        let open = model::calendar::session(day).unwrap().open;
+        let mut builder = SessionBuilder::create(dir.path(), "SPX", day).unwrap();
+        let owner = builder.contract(symbol).unwrap();
+        for s in 0..300u64 {
+            let ts = open.plus(std::time::Duration::from_secs(s));
+            let q = quote(ts, 100 + all.len() as i64, 200 + all.len() as i64);
+            builder.quote(owner, q).unwrap();
+            all.push(q);
+        }
+        builder.finish().unwrap();
+    }
+    let tape = Tape::new(dir.path());
+    let everything = (Timestamp::from_nanos(0), Timestamp::from_nanos(i64::MAX));
+    let newest: Vec<Quote> = all.iter().rev().copied().collect();
+    for (descending, expected) in [(false, &all), (true, &newest)] {
+        for (offset, limit) in [
+            (0, 600),
+            (0, 250),
+            (250, 250),
+            (299, 2),
+            (500, 250),
+            (600, 5),
+        ] {
+            let (rows, total) = tape
+                .contract_page::<Quote>(&symbol, everything, descending, offset, limit)
+                .unwrap();
+            assert_eq!(total, 600);
+            let end = (offset + limit).min(600);
+            assert_eq!(rows, expected[offset..end], "{descending} {offset} {limit}");
+        }
+    }
+    // A range inside one session, and the latest quote as of an instant.
+    let open = model::calendar::session(date(2025, 1, 15)).unwrap().open;
+    let range = (open, open.plus(std::time::Duration::from_secs(3)));
+    let (rows, total) = tape
+        .contract_page::<Quote>(&symbol, range, false, 0, 10)
+        .unwrap();
+    assert_eq!((rows, total), (all[300..303].to_vec(), 3));
+    let latest = tape
+        .latest::<Quote>(&symbol, open.plus(std::time::Duration::from_millis(1500)))
+        .unwrap();
+    assert_eq!(latest, Some(all[301]));
+    assert_eq!(
+        tape.latest::<Quote>(&symbol, Timestamp::from_nanos(0))
+            .unwrap(),
+        None
+    );
+}

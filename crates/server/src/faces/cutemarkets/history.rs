@@ -1,13 +1,10 @@
-//! One contract's historical records (trades or quotes) over the recorded sessions: the query
-//! of a history endpoint, a page read without decoding the rows before it (each session's count
-//! in the time range comes from positions, whole sessions are skipped), and the latest record as
-//! of an instant.
+//! The history endpoints (trades, quotes) of one contract: their query (time filters, order,
+//! limit), and a page of rows from the tape (`Tape::contract_page`) with its `next_url`.
 
 use model::Timestamp;
-use model::roots::root_info;
 use model::symbol::OptionSymbol;
 use store::keys::ApiKey;
-use tape::{Order, Record};
+use tape::Record;
 
 use axum::Json;
 use serde_json::Value;
@@ -97,8 +94,7 @@ pub fn respond<R: Record>(
     let paging = Paging::of_request(state, key, path, pairs)?;
     let visible = visible(&paging.params)?;
     let query = HistoryQuery::of(state, key, &paging.params, visible)?;
-    let (rows, total) = page::<R>(
-        state,
+    let (rows, total) = state.tape.contract_page::<R>(
         symbol,
         query.range,
         query.descending,
@@ -112,90 +108,4 @@ pub fn respond<R: Record>(
         results,
         paging.next_url(state, end, total),
     ))
-}
-
-/// The contract's latest record at or before `at`, searched back through the sessions.
-pub fn latest<R: Record>(
-    state: &AppState,
-    symbol: &OptionSymbol,
-    at: Timestamp,
-) -> Result<Option<R>, Problem> {
-    let underlying = root_info(symbol.root.as_str()).underlying;
-    let today = model::calendar::new_york_date(at);
-    for day in state.tape.sessions(underlying)?.into_iter().rev() {
-        if day > today {
-            continue;
-        }
-        let Some(session) = state.tape.session(underlying, day)? else {
-            continue;
-        };
-        if let Some(owner) = session.contract(symbol)
-            && let Some(record) = session.at::<R>(owner, at)?
-        {
-            return Ok(Some(record));
-        }
-    }
-    Ok(None)
-}
-
-/// Rows `offset..offset + limit` of `symbol`'s records with `from <= ts < to`, newest first when
-/// `descending`, and how many there are in all.
-pub fn page<R: Record>(
-    state: &AppState,
-    symbol: &OptionSymbol,
-    (from, to): (Timestamp, Timestamp),
-    descending: bool,
-    offset: usize,
-    limit: usize,
-) -> Result<(Vec<R>, usize), Problem> {
-    if from >= to {
-        return Ok((Vec::new(), 0));
-    }
-    let underlying = root_info(symbol.root.as_str()).underlying;
-    let (first, last) = (
-        model::calendar::new_york_date(from),
-        model::calendar::new_york_date(Timestamp::from_nanos(to.as_nanos() - 1)),
-    );
-    // Each session holding the contract in the range, with the positions of its rows there.
-    let mut spans = Vec::new();
-    for day in state.tape.sessions(underlying)? {
-        if day < first || day > last {
-            continue;
-        }
-        let Some(session) = state.tape.session(underlying, day)? else {
-            continue;
-        };
-        if let Some(owner) = session.contract(symbol) {
-            let positions = session.positions::<R>(owner, from, to)?;
-            if !positions.is_empty() {
-                spans.push((session, owner, positions));
-            }
-        }
-    }
-    if descending {
-        spans.reverse();
-    }
-    let total: u64 = spans.iter().map(|(_, _, p)| p.end - p.start).sum();
-    let mut skip = offset as u64;
-    let mut rows = Vec::with_capacity(limit.min(10_000));
-    for (session, owner, positions) in spans {
-        let count = positions.end - positions.start;
-        if skip >= count {
-            skip -= count;
-            continue;
-        }
-        let (order, resume) = if descending {
-            (Order::Descending, positions.end - skip)
-        } else {
-            (Order::Ascending, positions.start + skip)
-        };
-        skip = 0;
-        let wanted = limit - rows.len();
-        let page = session.range::<R>(owner, from, to, order, Some(resume), wanted)?;
-        rows.extend(page.records);
-        if rows.len() == limit {
-            break;
-        }
-    }
-    Ok((rows, usize::try_from(total).unwrap_or(usize::MAX)))
 }

@@ -90,7 +90,7 @@ pub async fn last_quote(
 ) -> Result<Json<Value>, Problem> {
     let symbol = option_ticker(&ticker)?;
     let at = timeframe(&state, &Params::new(pairs))?;
-    match history::latest::<tape::Quote>(&state, &symbol, at)? {
+    match state.tape.latest::<tape::Quote>(&symbol, at)? {
         Some(quote) => Ok(envelope::ok(&request_id, row(&quote))),
         None => Err(Problem::not_found(format!(
             "no quote of {} by {at}",

@@ -38,7 +38,7 @@ pub async fn last_trade(
 ) -> Result<Json<Value>, Problem> {
     let symbol = option_ticker(&ticker)?;
     let at = super::access::visible_until(&state, &key);
-    if let Some(trade) = history::latest::<tape::Trade>(&state, &symbol, at)? {
+    if let Some(trade) = state.tape.latest::<tape::Trade>(&symbol, at)? {
         return Ok(envelope::ok(
             &request_id,
             compact(&symbol.polygon(), &trade),
