@@ -66,7 +66,7 @@ use tape::{Bar, IndexValue, Owner, Quote, Trade};
 use crate::csv_rows::each_row;
 use crate::detect::{FileFormat, Head};
 use crate::error::ImportError;
-use crate::staging::{Provides, Staging};
+use crate::staging::{Provides, RowOrder, Staging, Subject};
 use crate::{Progress, open_decompressed};
 use fields::{Columns, cell, shown};
 
@@ -245,7 +245,7 @@ impl FileFormat for Polygon {
             staging,
             ticker: None,
             subject: Subject::Skip,
-            last: None,
+            last: RowOrder::default(),
             ordinal: None,
             ordinals: HashMap::new(),
             records: 0,
@@ -381,20 +381,6 @@ impl Cols {
             vwap: c("vwap"),
         }
     }
-}
-
-/// Where the rows of one ticker go.
-#[derive(Clone, Debug)]
-enum Subject {
-    /// Not imported: filtered out, or a ticker the tape cannot name.
-    Skip,
-    Option {
-        underlying: String,
-        symbol: OptionSymbol,
-    },
-    Underlying {
-        underlying: String,
-    },
 }
 
 /// One row, parsed but not yet routed.
@@ -593,8 +579,8 @@ struct Run<'s, 'a> {
     /// The ticker of the previous row and where its rows go.
     ticker: Option<Vec<u8>>,
     subject: Subject,
-    /// Time and line of the ticker's previous kept row.
-    last: Option<(Timestamp, u64)>,
+    /// The ticker's previous kept row.
+    last: RowOrder,
     /// Trade ordinals: the series being counted and its count so far.
     ordinal: Option<((String, Date, Owner), u64)>,
     ordinals: HashMap<(String, Date, Owner), u64>,
@@ -636,12 +622,10 @@ impl Run<'_, '_> {
         if self.ticker.as_deref() != Some(ticker) {
             self.subject = self.format.subject(ticker, &*self.staging).map_err(at)?;
             self.ticker = Some(ticker.to_vec());
-            self.last = None;
+            self.last.restart();
         }
-        let (underlying, symbol) = match &self.subject {
-            Subject::Skip => return Ok(()),
-            Subject::Option { underlying, symbol } => (underlying, Some(*symbol)),
-            Subject::Underlying { underlying } => (underlying, None),
+        let Some((underlying, symbol)) = self.subject.target() else {
+            return Ok(());
         };
         let parsed = self.format.parse(&self.cols, record).map_err(at)?;
         let Some(ts) = parsed.ts() else {
@@ -650,16 +634,7 @@ impl Run<'_, '_> {
         };
         // Only errors need the ticker as text.
         let name = || shown(ticker);
-        if let Some((last, last_line)) = self.last
-            && ts < last
-        {
-            return Err(at(format!(
-                "{} at {ts} is earlier than its previous row (line {last_line}, {last}); \
-                 rows of a ticker must be in time order",
-                name()
-            )));
-        }
-        self.last = Some((ts, line));
+        self.last.take(ts, line, name, "a ticker").map_err(at)?;
         let date = self.days.date(ts);
         let tape_error = |e: tape::TapeError| at(format!("{}: {e}", name()));
         let builder = self.staging.session(underlying, date)?;

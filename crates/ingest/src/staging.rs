@@ -4,10 +4,71 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
+use model::Timestamp;
+use model::symbol::OptionSymbol;
 use tape::{Kind, Owner, SessionBuilder, Tape};
 
 use crate::ImportOptions;
 use crate::error::ImportError;
+
+/// Where the rows of a ticker or contract go.
+#[derive(Clone, Debug)]
+pub enum Subject {
+    /// Not imported: filtered out, or a ticker the tape cannot name.
+    Skip,
+    Option {
+        underlying: String,
+        symbol: OptionSymbol,
+    },
+    Underlying {
+        underlying: String,
+    },
+}
+
+impl Subject {
+    /// The underlying the rows go to and, for a contract, its symbol; `None` when they are not
+    /// imported.
+    pub fn target(&self) -> Option<(&String, Option<OptionSymbol>)> {
+        match self {
+            Subject::Skip => None,
+            Subject::Option { underlying, symbol } => Some((underlying, Some(*symbol))),
+            Subject::Underlying { underlying } => Some((underlying, None)),
+        }
+    }
+}
+
+/// The time and line of a series' previous row: rows of a series must come in time order.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RowOrder(Option<(Timestamp, u64)>);
+
+impl RowOrder {
+    /// Forgets the previous row: a new series starts.
+    pub fn restart(&mut self) {
+        self.0 = None;
+    }
+
+    /// Takes the row at `ts` on `line`, or says why it is out of order (`name` names the series,
+    /// `of` what its rows belong to: "a ticker", "a contract").
+    pub fn take(
+        &mut self,
+        ts: Timestamp,
+        line: u64,
+        name: impl FnOnce() -> String,
+        of: &str,
+    ) -> Result<(), String> {
+        if let Some((last, last_line)) = self.0
+            && ts < last
+        {
+            return Err(format!(
+                "{} at {ts} is earlier than its previous row (line {last_line}, {last}); rows \
+                 of {of} must be in time order",
+                name()
+            ));
+        }
+        self.0 = Some((ts, line));
+        Ok(())
+    }
+}
 
 /// A kind of data a file provides. Importing it replaces that kind in every session it touches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -48,7 +48,7 @@ use crate::csv_rows::each_row;
 use crate::detect::{FileFormat, Head};
 use crate::error::ImportError;
 use crate::polygon::fields::{self, Columns, cell, shown};
-use crate::staging::{Provides, Staging};
+use crate::staging::{Provides, RowOrder, Staging, Subject};
 use crate::{Progress, open_decompressed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -405,7 +405,7 @@ impl FileFormat for ThetaData {
             staging,
             key: None,
             subject: None,
-            last: None,
+            last: RowOrder::default(),
             ordinal: None,
             records: 0,
         };
@@ -476,19 +476,6 @@ impl Cols {
             count: c("count"),
         }
     }
-}
-
-/// Where a contract's rows go.
-#[derive(Clone, Debug)]
-enum Subject {
-    Skip,
-    Option {
-        underlying: String,
-        symbol: OptionSymbol,
-    },
-    Underlying {
-        underlying: String,
-    },
 }
 
 /// One row's record, before routing.
@@ -639,8 +626,8 @@ struct Run<'s, 'a> {
     /// The contract fields of the previous row (per-row contracts) and where its rows go.
     key: Option<Vec<u8>>,
     subject: Option<Subject>,
-    /// Time and line of the contract's previous stored row.
-    last: Option<(Timestamp, u64)>,
+    /// The contract's previous stored row.
+    last: RowOrder,
     /// Ordinals for trades without a `sequence` column: series and count.
     ordinal: Option<((Date, Owner), u64)>,
     records: u64,
@@ -730,13 +717,11 @@ impl Run<'_, '_> {
         if changed || self.subject.is_none() {
             self.subject = Some(self.subject(record).map_err(at)?);
             self.key = Some(key(&self.cols));
-            self.last = None;
+            self.last.restart();
             self.ordinal = None;
         }
-        let (underlying, symbol) = match self.subject.as_ref().expect("just set") {
-            Subject::Skip => return Ok(()),
-            Subject::Option { underlying, symbol } => (underlying, Some(*symbol)),
-            Subject::Underlying { underlying } => (underlying, None),
+        let Some((underlying, symbol)) = self.subject.as_ref().and_then(Subject::target) else {
+            return Ok(());
         };
         let day = date(cell(record, self.cols.date)).map_err(at)?;
         let parsed = self.request.parse(&self.cols, record, day).map_err(at)?;
@@ -752,16 +737,7 @@ impl Run<'_, '_> {
             Some(symbol) => symbol.to_string(),
             None => underlying.clone(),
         };
-        if let Some((last, last_line)) = self.last
-            && ts < last
-        {
-            return Err(at(format!(
-                "{} at {ts} is earlier than its previous row (line {last_line}, {last}); \
-                 rows of a contract must be in time order",
-                name()
-            )));
-        }
-        self.last = Some((ts, line));
+        self.last.take(ts, line, name, "a contract").map_err(at)?;
         let tape_error = |e: tape::TapeError| at(format!("{}: {e}", name()));
         let builder = self.staging.session(underlying, day)?;
         let owner = match symbol {
