@@ -77,21 +77,18 @@ pub fn time_range(
     ))
 }
 
-/// A history endpoint's answer: the request's query (or its page token's), this page's rows as
-/// `row` writes them, and `next_url` while more remain. `visible` says, from the query, the latest
-/// instant the caller may see.
-#[allow(clippy::too_many_arguments)]
+/// A history endpoint's answer for the query `paging` holds: this page's rows as `row` writes
+/// them, and `next_url` while more remain. `visible` says, from the query, the latest instant the
+/// caller may see.
 pub fn respond<R: Record>(
     state: &AppState,
     request_id: &RequestId,
     key: &ApiKey,
-    path: &str,
-    pairs: Vec<(String, String)>,
+    paging: Paging,
     symbol: &OptionSymbol,
     visible: impl FnOnce(&Params) -> Result<Timestamp, Problem>,
     row: impl Fn(&R) -> Value,
 ) -> Result<Json<Value>, Problem> {
-    let paging = Paging::of_request(state, key, path, pairs)?;
     let visible = visible(&paging.params)?;
     let query = HistoryQuery::of(state, key, &paging.params, visible)?;
     let (rows, total) = state.tape.contract_page::<R>(

@@ -13,6 +13,7 @@ use store::keys::ApiKey;
 
 use super::envelope;
 use super::history;
+use super::paging::Paging;
 use super::query::Params;
 use super::query::option_ticker;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
@@ -51,12 +52,12 @@ pub async fn quotes(
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
     let symbol = option_ticker(&ticker)?;
+    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
     history::respond::<tape::Quote>(
         &state,
         &request_id,
         &key,
-        uri.path(),
-        pairs,
+        paging,
         &symbol,
         |params| timeframe(&state, params),
         row,

@@ -11,6 +11,7 @@ use store::keys::ApiKey;
 
 use super::envelope;
 use super::history;
+use super::paging::Paging;
 use super::query::option_ticker;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
@@ -83,12 +84,12 @@ pub async fn trades(
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
     let symbol = option_ticker(&ticker)?;
+    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
     history::respond::<tape::Trade>(
         &state,
         &request_id,
         &key,
-        uri.path(),
-        pairs,
+        paging,
         &symbol,
         |_| Ok(super::access::visible_until(&state, &key)),
         row,
