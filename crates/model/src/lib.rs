@@ -8,6 +8,7 @@ pub mod expirations;
 pub mod fees;
 pub mod identity;
 pub mod indicators;
+pub mod issuers;
 pub mod market_clock;
 pub mod money;
 pub mod plans;

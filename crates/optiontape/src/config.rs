@@ -80,6 +80,16 @@ pub struct FileConfig {
     pub market_clock: Option<String>,
     #[serde(default)]
     pub demo: DemoFile,
+    #[serde(default)]
+    pub pricing: PricingFile,
+}
+
+/// Inputs of the implied volatility and Greeks in snapshots.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PricingFile {
+    /// Continuously compounded risk-free rate, as a decimal (0.04 is 4 %).
+    pub risk_free_rate: Option<f64>,
 }
 
 /// The demo market `serve` generates into an empty data folder.

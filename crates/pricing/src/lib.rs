@@ -116,9 +116,11 @@ mod black;
 mod implied;
 mod normal;
 mod quick;
+mod quoted;
 
 use black::{Inputs, Model, evaluate};
 pub use quick::black76_price_delta;
+pub use quoted::{QuotedGreeks, parity_forward, quoted_greeks};
 
 /// Call or put.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

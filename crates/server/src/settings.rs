@@ -17,7 +17,14 @@ pub struct Settings {
     pub simulator_accepts_bearer: bool,
     /// Where "now" comes from for the market (see [`model::market_clock`]).
     pub market_clock: ClockSetting,
+    /// Continuously compounded rate that discounts option premiums when snapshots compute
+    /// implied volatility and Greeks (the carry itself comes from put-call parity).
+    pub risk_free_rate: f64,
 }
+
+/// The risk-free rate snapshots use unless configured: near the U.S. Treasury bill yields of
+/// 2023-2026, and the rate the demo market is priced at.
+pub const DEFAULT_RISK_FREE_RATE: f64 = 0.04;
 
 #[derive(Clone, Debug, Default)]
 pub struct MailSettings {
@@ -41,6 +48,7 @@ impl Settings {
             plans: PlanBook::default(),
             simulator_accepts_bearer: false,
             market_clock: ClockSetting::Replay,
+            risk_free_rate: DEFAULT_RISK_FREE_RATE,
         }
     }
 

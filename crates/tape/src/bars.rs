@@ -194,8 +194,8 @@ impl Span {
 
 impl SessionFile {
     /// The owner's trading summary of the session before `to`: the stored summary, or, when
-    /// `to` falls before the session's day is over, one built from the minute bars before it
-    /// (so a bar never shows trades after the instant it is asked as of).
+    /// `to` falls before the session's day is over, one built from the minute bars and trades
+    /// before it (so a bar never shows trades after the instant it is asked as of).
     pub fn day_before(&self, owner: Owner, to: Timestamp) -> Result<Option<Bar>, TapeError> {
         let date = self.date();
         let next_midnight = date
@@ -206,8 +206,24 @@ impl SessionFile {
             return Ok(self.day(owner));
         }
         let midnight = calendar::new_york_instant(date, 0, 0, 0);
-        let minutes = self.bars(owner, Duration::from_nanos(MINUTE as u64), midnight, to)?;
-        Ok(combine(&minutes))
+        let step = Duration::from_nanos(MINUTE as u64);
+        if self.count(owner, Kind::Bars) == 0 {
+            return Ok(combine(&self.bars(owner, step, midnight, to)?));
+        }
+        // Stored minute bars up to the minute `to` falls in, whose bar would show trades after
+        // `to`; that minute comes from its trades.
+        let minute = Timestamp::from_nanos(to.as_nanos() - to.as_nanos().rem_euclid(MINUTE));
+        let mut bars = self.bars(owner, step, midnight, minute)?;
+        let partial = self.range::<Trade>(
+            owner,
+            minute.max(midnight),
+            to,
+            Order::Ascending,
+            None,
+            usize::MAX,
+        )?;
+        bars.extend(partial.records.iter().map(|t| print(t.ts, t.price, t.size)));
+        Ok(combine(&bars))
     }
 }
 

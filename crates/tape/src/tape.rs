@@ -102,7 +102,7 @@ impl Tape {
 
     /// The option contracts of `underlying` listed on `day`: those its latest session on or
     /// before the day lists that have not expired by then; with `expired`, those any earlier
-    /// session listed that expired before the day. Each once, in ticker order.
+    /// session listed that expired before the day. Each once, in symbol order (root, expiration, right, strike).
     pub fn listed(
         &self,
         underlying: &str,
@@ -132,7 +132,7 @@ impl Tape {
                     .filter(|s| (s.expiration < day) == expired),
             );
         }
-        out.sort_by_key(OptionSymbol::polygon);
+        out.sort_unstable();
         out.dedup();
         Ok(out)
     }

@@ -811,3 +811,134 @@ fn a_contracts_rows_page_across_sessions_in_either_order() {
         None
     );
 }
+
+/// Two SPX sessions whose SPXW options are quoted every minute a nickel either side of their
+/// Black-Scholes price at 20 % volatility, a 1.5 % dividend yield and a 4 % rate, with the index
+/// fixed each session and a trade of the 5950 call every hour.
+fn write_priced_chain(root: &std::path::Path) -> Tape {
+    use pricing::{OptionKind, bsm_price};
+    let settles = model::calendar::new_york_instant(date(2025, 1, 17), 16, 0, 0);
+    for (day, spot) in [(date(2025, 1, 14), 5950.0), (date(2025, 1, 15), 5960.0)] {
+        let session = model::calendar::session(day).unwrap();
+        let mut builder = SessionBuilder::create(root, "SPX", day).unwrap();
+        let mut owners = Vec::new();
+        for strike in [5900u32, 5950, 6000] {
+            for right in ['C', 'P'] {
+                let symbol =
+                    OptionSymbol::parse(&format!("SPXW250117{right}{:08}", strike * 1000)).unwrap();
+                let owner = builder.contract(symbol).unwrap();
+                builder.set_open_interest(owner, u64::from(strike)).unwrap();
+                owners.push((owner, f64::from(strike), right));
+            }
+        }
+        for minute in 0..390i64 {
+            let ts = session
+                .open
+                .plus(std::time::Duration::from_secs(minute as u64 * 60));
+            builder
+                .value(IndexValue {
+                    ts,
+                    value: (spot * 1e9) as i64,
+                })
+                .unwrap();
+            let years = (settles.as_nanos() - ts.as_nanos()) as f64 / 1e9 / (365.0 * 86_400.0);
+            for (owner, strike, right) in &owners {
+                let kind = if *right == 'C' {
+                    OptionKind::Call
+                } else {
+                    OptionKind::Put
+                };
+                let price = bsm_price(kind, spot, *strike, years, 0.04, 0.015, 0.2);
+                let nanos = (price * 1e9).round() as i64;
+                let q = Quote {
+                    ts,
+                    bid: nanos - 50_000_000,
+                    ask: nanos + 50_000_000,
+                    bid_size: 10,
+                    ask_size: 12,
+                    bid_exchange: 5,
+                    ask_exchange: 6,
+                };
+                builder.quote(*owner, q).unwrap();
+                if *strike == 5950.0 && *right == 'C' && minute % 60 == 30 {
+                    let trade = Trade {
+                        ts,
+                        price: nanos,
+                        size: tape::SIZE_SCALE,
+                        exchange: 5,
+                        conditions: Trade::conditions_from(&[]),
+                        sequence: minute as u64,
+                    };
+                    builder.trade(*owner, trade).unwrap();
+                }
+            }
+        }
+        builder.finish().unwrap();
+    }
+    Tape::new(root)
+}
+
+#[test]
+fn a_chain_at_an_instant_prices_its_quotes_and_sees_nothing_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let tape = write_priced_chain(dir.path());
+    let call = OptionSymbol::parse("SPXW250117C05950000").unwrap();
+    let open = model::calendar::session(date(2025, 1, 15)).unwrap().open;
+    // 11:00 New York: 90 minutes in, exactly at a quote; the trades at 10:00 are before it,
+    // the one at 11:00 is at it, and the 12:00 one after it.
+    let at = open.plus(std::time::Duration::from_secs(90 * 60));
+    let mut chain = tape.chain_at("SPX", at, 0.04).unwrap().unwrap();
+    assert_eq!(chain.session_date(), date(2025, 1, 15));
+    assert_eq!(chain.contracts().count(), 6);
+    let underlying = chain.underlying().unwrap();
+    assert_eq!(underlying.price, 5960 * tape::PRICE_SCALE);
+    let snapshot = chain.snapshot(&call).unwrap().unwrap();
+    assert_eq!(snapshot.quote.unwrap().ts, at);
+    assert_eq!(snapshot.open_interest, Some(5950));
+    let greeks = snapshot.greeks.unwrap();
+    assert!((greeks.implied_volatility - 0.2).abs() < 1e-6, "{greeks:?}");
+    let years = (model::calendar::new_york_instant(date(2025, 1, 17), 16, 0, 0).as_nanos()
+        - at.as_nanos()) as f64
+        / 1e9
+        / (365.0 * 86_400.0);
+    let exact = pricing::bsm_greeks(
+        pricing::OptionKind::Call,
+        5960.0,
+        5950.0,
+        years,
+        0.04,
+        0.015,
+        0.2,
+    );
+    assert!(
+        (greeks.delta - exact.delta).abs() < 1e-5,
+        "{greeks:?} {exact:?}"
+    );
+    assert!((greeks.theta - exact.theta / 365.0).abs() < 1e-3);
+    assert!((greeks.vega - exact.vega / 100.0).abs() < 1e-4);
+    // Two trades by 11:00 (10:00 and 11:00), none after.
+    let day = snapshot.day.unwrap();
+    assert_eq!(day.volume, 2 * tape::SIZE_SCALE);
+    assert_eq!(snapshot.last_trade.unwrap().ts, at);
+    let previous = tape.session("SPX", date(2025, 1, 14)).unwrap().unwrap();
+    let previous_close = previous
+        .day(previous.contract(&call).unwrap())
+        .unwrap()
+        .close;
+    assert_eq!(snapshot.previous_close, Some(previous_close));
+
+    // Before the open the chain is the previous session's last, and its last trade is the
+    // previous session's.
+    let early = model::calendar::new_york_instant(date(2025, 1, 15), 8, 0, 0);
+    let mut chain = tape.chain_at("SPX", early, 0.04).unwrap().unwrap();
+    assert_eq!(chain.session_date(), date(2025, 1, 14));
+    let snapshot = chain.snapshot(&call).unwrap().unwrap();
+    assert_eq!(snapshot.last_trade.unwrap().price, previous_close);
+    assert!(snapshot.quote.unwrap().ts < early);
+
+    // Nothing before the first session, nothing for contracts not listed.
+    let before = model::calendar::new_york_instant(date(2025, 1, 13), 12, 0, 0);
+    assert!(tape.chain_at("SPX", before, 0.04).unwrap().is_none());
+    let unlisted = OptionSymbol::parse("SPXW250117C07000000").unwrap();
+    assert!(chain.snapshot(&unlisted).unwrap().is_none());
+}

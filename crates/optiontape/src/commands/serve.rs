@@ -31,6 +31,13 @@ pub async fn run(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Resu
             .unwrap_or(settings.mail.from),
     };
     settings.simulator_accepts_bearer = file.simulator.accept_bearer;
+    if let Some(rate) = file.pricing.risk_free_rate {
+        anyhow::ensure!(
+            rate.is_finite() && rate.abs() < 1.0,
+            "the config file's pricing.risk_free_rate must be a decimal rate such as 0.04, not {rate}"
+        );
+        settings.risk_free_rate = rate;
+    }
     file.plans.apply(&mut settings.plans);
 
     let state = AppState::new(store, Arc::new(WallClock), settings)?;

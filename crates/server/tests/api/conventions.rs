@@ -167,7 +167,7 @@ async fn status_turns_degraded_when_the_database_is_gone() {
 async fn trailing_slashes_and_encoded_colons_route_without_redirects() {
     let mut extra = axum::Router::new();
     extra = extra.route(
-        "/v1/options/snapshot/{underlying}/{contract}",
+        "/v1/options/echo/{underlying}/{contract}",
         get(
             |axum::extract::Path((u, c)): axum::extract::Path<(String, String)>| async move {
                 format!("{u}|{c}")
@@ -186,10 +186,10 @@ async fn trailing_slashes_and_encoded_colons_route_without_redirects() {
         .key("a@example.com", Product::Options, Plan::Expert)
         .await;
     for path in [
-        "/v1/options/snapshot/SPY/O:SPY260619P00450000/",
-        "/v1/options/snapshot/SPY/O:SPY260619P00450000",
-        "/v1/options/snapshot/SPY/O%3ASPY260619P00450000/",
-        "/v1/options/snapshot/SPY/O%3aSPY260619P00450000",
+        "/v1/options/echo/SPY/O:SPY260619P00450000/",
+        "/v1/options/echo/SPY/O:SPY260619P00450000",
+        "/v1/options/echo/SPY/O%3ASPY260619P00450000/",
+        "/v1/options/echo/SPY/O%3aSPY260619P00450000",
     ] {
         let response = server.get(path).bearer_auth(&key).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");

@@ -85,16 +85,17 @@ async fn keys_are_scoped_to_their_product() {
             "{path}"
         );
     }
-    // With the right product the gate lets the request through (to routes not served yet: 404).
-    for (key, path) in [
-        (&options, "/v1/options/chain/SPY/"),
-        (&stocks, "/v1/stocks/tickers/"),
-        (&options, "/v1/tickers/search/"),
-        (&stocks, "/v1/tickers/search/"),
-        (&paper, "/v1/paper/accounts/"),
+    // With the right product the gate lets the request through: to an empty market (no session
+    // of SPY), to an empty search, or to routes not served yet.
+    for (key, path, status) in [
+        (&options, "/v1/options/chain/SPY/", 404),
+        (&stocks, "/v1/stocks/tickers/", 404),
+        (&options, "/v1/tickers/search/?query=SPY", 200),
+        (&stocks, "/v1/tickers/search/?query=SPY", 200),
+        (&paper, "/v1/paper/accounts/", 404),
     ] {
         let response = server.get(path).bearer_auth(key).send().await.unwrap();
-        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.status(), status, "{path}");
     }
     // Polygon-style aliases take the key from apiKey; the header wins when both are present.
     let alias = server

@@ -10,5 +10,7 @@ mod keys;
 mod mail;
 mod openapi;
 mod quotes;
+mod snapshots;
 mod support;
+mod tickers;
 mod trades;

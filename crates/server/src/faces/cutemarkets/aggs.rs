@@ -6,6 +6,7 @@
 use axum::Extension;
 use axum::Json;
 use axum::extract::{OriginalUri, State};
+use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use model::Timestamp;
 use model::roots::root_info;
@@ -196,7 +197,7 @@ pub async fn range(
         String,
     )>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let subject = Subject::of(&ticker)?;
     let span = span(&multiplier, &timespan)?;
     let (from, from_day) = bound("from_date", &from_text, false)?;
@@ -224,13 +225,7 @@ pub async fn range(
     let page = paging.window(limit, bars.len());
     let results: Vec<Value> = bars[page.clone()].iter().map(|b| bar(b, None)).collect();
     let next_url = paging.next_url(&state, page.end, bars.len());
-    Ok(aggregates_body(
-        &request_id,
-        &subject.ticker,
-        adjusted,
-        results,
-        next_url,
-    ))
+    Ok(aggregates_body(&request_id, &subject.ticker, adjusted, results, next_url).into_response())
 }
 
 /// Options previous-day bar
@@ -254,7 +249,7 @@ pub async fn previous(
     request_id: RequestId,
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let subject = Subject::of(&ticker)?;
     let adjusted = super::query::Params::new(pairs).boolean("adjusted", true)?;
     let today = model::calendar::new_york_date(state.market_now());
@@ -268,13 +263,7 @@ pub async fn previous(
         }
         break;
     }
-    Ok(aggregates_body(
-        &request_id,
-        &subject.ticker,
-        adjusted,
-        results,
-        None,
-    ))
+    Ok(aggregates_body(&request_id, &subject.ticker, adjusted, results, None).into_response())
 }
 
 /// Options daily open-close
@@ -303,7 +292,7 @@ pub async fn open_close(
     Extension(key): Extension<ApiKey>,
     PathParams((ticker, date)): PathParams<(String, String)>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let subject = Subject::of(&ticker)?;
     let day = parse_date("date", &date)?;
     let adjusted = super::query::Params::new(pairs).boolean("adjusted", true)?;
@@ -330,7 +319,8 @@ pub async fn open_close(
         "preMarket": price(day_bar.open),
         "afterHours": price(day_bar.close),
         "adjusted": adjusted,
-    })))
+    }))
+    .into_response())
 }
 
 /// The subject's trading summary of one session before `until`, if it traded by then.

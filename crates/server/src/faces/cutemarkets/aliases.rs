@@ -4,12 +4,11 @@
 //! alias path.
 
 use axum::Extension;
-use axum::Json;
 use axum::extract::{OriginalUri, State};
-use serde_json::Value;
+use axum::response::Response;
 use store::keys::ApiKey;
 
-use super::{aggs, contracts, quotes};
+use super::{aggs, contracts, quotes, snapshots};
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
@@ -37,7 +36,7 @@ pub async fn aggregates(
     uri: OriginalUri,
     path: PathParams<(String, String, String, String, String)>,
     query: QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     aggs::range(state, request_id, key, uri, path, query).await
 }
 
@@ -56,7 +55,7 @@ pub async fn options_contracts(
     key: Extension<ApiKey>,
     uri: OriginalUri,
     query: QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     contracts::contracts(state, request_id, key, uri, query).await
 }
 
@@ -77,6 +76,50 @@ pub async fn option_quotes(
     uri: OriginalUri,
     path: PathParams<String>,
     query: QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     quotes::quotes(state, request_id, key, uri, path, query).await
+}
+
+/// Option chain snapshot (Polygon path)
+///
+/// `/v1/options/chain/{underlying}/` under Polygon's path, with its default page size.
+#[utoipa::path(
+    get,
+    path = "/v3/snapshot/options/{underlying}",
+    tag = "polygon",
+    params(("underlying" = String, Path, description = "The underlying's ticker")),
+    responses((status = 200, description = "As /v1/options/chain/{underlying}/"))
+)]
+pub async fn option_chain(
+    state: State<AppState>,
+    request_id: RequestId,
+    key: Extension<ApiKey>,
+    uri: OriginalUri,
+    path: PathParams<String>,
+    query: QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    snapshots::chain(state, request_id, key, uri, path, query).await
+}
+
+/// Option contract snapshot (Polygon path)
+///
+/// `/v1/options/snapshot/{underlying}/{option_contract}/` under Polygon's path.
+#[utoipa::path(
+    get,
+    path = "/v3/snapshot/options/{underlying}/{option_contract}",
+    tag = "polygon",
+    params(
+        ("underlying" = String, Path, description = "The contract's underlying"),
+        ("option_contract" = String, Path, description = "Polygon-style option ticker"),
+    ),
+    responses((status = 200, description = "As /v1/options/snapshot/{underlying}/{option_contract}/"))
+)]
+pub async fn option_snapshot(
+    state: State<AppState>,
+    request_id: RequestId,
+    key: Extension<ApiKey>,
+    path: PathParams<(String, String)>,
+    query: QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    snapshots::contract(state, request_id, key, path, query).await
 }

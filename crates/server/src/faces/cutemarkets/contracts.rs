@@ -8,14 +8,13 @@
 //! contract's symbol and its root's rules (exercise style, settlement, multiplier).
 
 use axum::Extension;
-use axum::Json;
 use axum::extract::{OriginalUri, State};
+use axum::response::Response;
 use jiff::civil::Date;
 use model::Timestamp;
 use model::roots::{Exercise, root_info};
 use model::symbol::{OptionSymbol, Right};
 use serde::Serialize;
-use serde_json::Value;
 use store::keys::ApiKey;
 use utoipa::ToSchema;
 
@@ -105,7 +104,7 @@ pub async fn contract(
     Extension(key): Extension<ApiKey>,
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let symbol = option_ticker(&ticker)?;
     let now = state.market_now();
     let as_of = as_of(&Params::new(pairs), now)?;
@@ -161,7 +160,7 @@ pub async fn contracts(
     Extension(key): Extension<ApiKey>,
     OriginalUri(uri): OriginalUri,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
     let params = &paging.params;
     params.refuse(
@@ -170,18 +169,7 @@ pub async fn contracts(
     )?;
     let underlyings =
         params.conditions("underlying_ticker", "a ticker", |t| Some(t.to_string()))?;
-    let right = match params.get("contract_type") {
-        None => None,
-        Some("call") => Some(Right::Call),
-        Some("put") => Some(Right::Put),
-        Some(other) => {
-            return Err(Problem::bad_request(format!(
-                "contract_type must be call or put, not {other:?}"
-            )));
-        }
-    };
-    let expirations = params.conditions("expiration_date", "a date (YYYY-MM-DD)", date_value)?;
-    let strikes = params.conditions("strike_price", "a number", number)?;
+    let filter = ContractFilter::of(params)?;
     let now = state.market_now();
     let as_of = as_of(params, now)?;
     let expired = params.boolean("expired", false)?;
@@ -197,31 +185,11 @@ pub async fn contracts(
     let descending = params.choice("order", &["asc", "desc"])? == "desc";
     let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
     check_lookback(&state, &key, now, "as_of", as_of)?;
-    for condition in &expirations {
-        check_lookback(&state, &key, now, "expiration_date", condition.value)?;
-    }
+    filter.check_lookback(&state, &key, now)?;
 
     let mut listed = listed_contracts(&state, &underlyings, as_of, expired)?;
-    listed.retain(|symbol| {
-        right.is_none_or(|r| symbol.right == r)
-            && all(&expirations, &symbol.expiration)
-            && all(&strikes, &symbol.strike.to_decimal())
-    });
-    listed.sort_by(|a, b| {
-        let underlying = |s: &OptionSymbol| root_info(s.root.as_str()).underlying.to_string();
-        let by_field = match sort {
-            "underlying_ticker" => underlying(a).cmp(&underlying(b)),
-            "expiration_date" => a.expiration.cmp(&b.expiration),
-            "strike_price" => a.strike.cmp(&b.strike),
-            _ => std::cmp::Ordering::Equal,
-        };
-        let ordering = by_field.then_with(|| a.polygon().cmp(&b.polygon()));
-        if descending {
-            ordering.reverse()
-        } else {
-            ordering
-        }
-    });
+    listed.retain(|symbol| filter.accepts(symbol));
+    sort_contracts(&mut listed, sort, descending);
     let page = paging.window(limit, listed.len());
     let results: Vec<OptionContract> = listed[page.clone()]
         .iter()
@@ -256,6 +224,74 @@ fn as_of(params: &Params, now: Timestamp) -> Result<Date, Problem> {
     match params.get("as_of") {
         Some(text) => parse_date("as_of", text),
         None => Ok(model::calendar::new_york_date(now)),
+    }
+}
+
+/// The contract filters the contracts list and the chain snapshot share: `contract_type`,
+/// `expiration_date` and `strike_price`, each exact or a range.
+pub struct ContractFilter {
+    right: Option<Right>,
+    expirations: Vec<Condition<Date>>,
+    strikes: Vec<Condition<rust_decimal::Decimal>>,
+}
+
+impl ContractFilter {
+    pub fn of(params: &Params) -> Result<ContractFilter, Problem> {
+        let right = match params.get("contract_type") {
+            None => None,
+            Some("call") => Some(Right::Call),
+            Some("put") => Some(Right::Put),
+            Some(other) => {
+                return Err(Problem::bad_request(format!(
+                    "contract_type must be call or put, not {other:?}"
+                )));
+            }
+        };
+        Ok(ContractFilter {
+            right,
+            expirations: params.conditions("expiration_date", "a date (YYYY-MM-DD)", date_value)?,
+            strikes: params.conditions("strike_price", "a number", number)?,
+        })
+    }
+
+    pub fn accepts(&self, symbol: &OptionSymbol) -> bool {
+        self.right.is_none_or(|r| symbol.right == r)
+            && all(&self.expirations, &symbol.expiration)
+            && all(&self.strikes, &symbol.strike.to_decimal())
+    }
+
+    /// Refuses expiration bounds older than the key's plan looks back.
+    pub fn check_lookback(
+        &self,
+        state: &AppState,
+        key: &ApiKey,
+        now: Timestamp,
+    ) -> Result<(), Problem> {
+        for condition in &self.expirations {
+            check_lookback(state, key, now, "expiration_date", condition.value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sorts contracts by `sort` (`ticker`, `underlying_ticker`, `expiration_date` or
+/// `strike_price`), then by ticker, descending when asked.
+pub fn sort_contracts(contracts: &mut [OptionSymbol], sort: &str, descending: bool) {
+    // By ticker first, then stably by the field: ties stay in ticker order. The symbol's own
+    // order (root, expiration, right, strike) is the ticker's text order without rendering it,
+    // except that a root ending in a digit (an adjusted class) sorts after the roots it extends.
+    contracts.sort_unstable();
+    fn underlying(s: &OptionSymbol) -> &str {
+        root_info(s.root.as_str()).underlying
+    }
+    match sort {
+        "underlying_ticker" => contracts.sort_by(|a, b| underlying(a).cmp(underlying(b))),
+        "expiration_date" => contracts.sort_by_key(|s| s.expiration),
+        "strike_price" => contracts.sort_by_key(|s| s.strike),
+        _ => {}
+    }
+    if descending {
+        contracts.reverse();
     }
 }
 

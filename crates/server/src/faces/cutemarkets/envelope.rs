@@ -1,8 +1,9 @@
 //! The CuteMarkets success envelope: `{"status": "OK", "request_id": ..., "results": ...}`.
 
 use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::http::RequestId;
 
@@ -27,9 +28,19 @@ pub fn size(millionths: u64) -> rust_decimal::Decimal {
     rust_decimal::Decimal::new(i64::try_from(millionths).unwrap_or(i64::MAX), 6).normalize()
 }
 
+/// The success envelope, serialized straight from the results (no intermediate JSON tree).
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    status: &'static str,
+    request_id: &'a str,
+    results: T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
+}
+
 /// A success body with `results` (an array for lists, an object for single resources).
-pub fn ok<T: Serialize>(request_id: &RequestId, results: T) -> Json<Value> {
-    Json(json!({ "status": "OK", "request_id": request_id.as_str(), "results": results }))
+pub fn ok<T: Serialize>(request_id: &RequestId, results: T) -> Response {
+    page(request_id, results, None)
 }
 
 /// A page of a list: `results`, and `next_url` only while another page exists.
@@ -37,10 +48,12 @@ pub fn page<T: Serialize>(
     request_id: &RequestId,
     results: T,
     next_url: Option<String>,
-) -> Json<Value> {
-    let mut body = json!({ "status": "OK", "request_id": request_id.as_str(), "results": results });
-    if let Some(next_url) = next_url {
-        body["next_url"] = Value::String(next_url);
-    }
-    Json(body)
+) -> Response {
+    Json(Envelope {
+        status: "OK",
+        request_id: request_id.as_str(),
+        results,
+        next_url,
+    })
+    .into_response()
 }

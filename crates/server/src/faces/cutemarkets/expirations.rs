@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
 use crate::http::{PathParams, Problem, RequestId};
 use crate::state::AppState;
@@ -26,7 +27,7 @@ pub async fn expirations(
     State(state): State<AppState>,
     request_id: RequestId,
     PathParams(ticker): PathParams<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     if !model::symbol::is_ticker(&ticker) {
         return Err(Problem::bad_request(format!(
             "ticker {ticker:?} is not an underlying ticker like SPX or BRK.B"
@@ -47,5 +48,6 @@ pub async fn expirations(
         "request_id": request_id.as_str(),
         "ticker": ticker,
         "results": dates,
-    })))
+    }))
+    .into_response())
 }

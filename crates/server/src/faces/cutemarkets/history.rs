@@ -6,7 +6,7 @@ use model::symbol::OptionSymbol;
 use store::keys::ApiKey;
 use tape::Record;
 
-use axum::Json;
+use axum::response::Response;
 use serde_json::Value;
 
 use super::access::check_lookback;
@@ -88,7 +88,7 @@ pub fn respond<R: Record>(
     symbol: &OptionSymbol,
     visible: impl FnOnce(&Params) -> Result<Timestamp, Problem>,
     row: impl Fn(&R) -> Value,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let visible = visible(&paging.params)?;
     let query = HistoryQuery::of(state, key, &paging.params, visible)?;
     let (rows, total) = state.tape.contract_page::<R>(

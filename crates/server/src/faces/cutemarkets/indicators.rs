@@ -2,8 +2,8 @@
 //! ticker's bars (model::indicators), each point at its bar's time.
 
 use axum::Extension;
-use axum::Json;
 use axum::extract::{OriginalUri, State};
+use axum::response::Response;
 use model::indicators::{ema, macd, rsi, sma};
 use serde_json::{Map, Value, json};
 use store::keys::ApiKey;
@@ -57,7 +57,7 @@ pub async fn indicator(
     OriginalUri(uri): OriginalUri,
     PathParams((kind, ticker)): PathParams<(String, String)>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     if !matches!(kind.as_str(), "sma" | "ema" | "macd" | "rsi") {
         return Err(Problem::not_found(format!(
             "no indicator {kind:?}: sma, ema, macd or rsi"

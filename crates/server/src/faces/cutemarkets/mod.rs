@@ -1,8 +1,8 @@
 //! The CuteMarkets face: `/v1` market data and paper trading, Polygon-style `/v2` and `/v3`
 //! aliases: the gate (keys, products, plans, rate limits), the status endpoint and, of the data
 //! endpoints, the options contracts list and detail, the expiration dates, options trades and
-//! quotes (history and last) and options bars (range, previous day, open-close) so far; the
-//! others mount here as they arrive.
+//! quotes (history and last), options bars (range, previous day, open-close), indicators and
+//! the chain and contract snapshots so far; the others mount here as they arrive.
 
 pub mod access;
 pub mod aggs;
@@ -15,7 +15,9 @@ pub mod indicators;
 pub mod paging;
 pub mod query;
 pub mod quotes;
+pub mod snapshots;
 pub mod status;
+pub mod tickers;
 pub mod trades;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -29,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contracts::contracts))
         .routes(routes!(contracts::contract))
         .routes(routes!(expirations::expirations))
+        .routes(routes!(tickers::search))
         .routes(routes!(trades::trades))
         .routes(routes!(trades::last_trade))
         .routes(routes!(quotes::quotes))
@@ -37,7 +40,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(aggs::previous))
         .routes(routes!(aggs::open_close))
         .routes(routes!(indicators::indicator))
+        .routes(routes!(snapshots::chain))
+        .routes(routes!(snapshots::contract))
+        .routes(routes!(snapshots::contract_by_ticker))
         .routes(routes!(aliases::aggregates))
         .routes(routes!(aliases::options_contracts))
         .routes(routes!(aliases::option_quotes))
+        .routes(routes!(aliases::option_chain))
+        .routes(routes!(aliases::option_snapshot))
 }

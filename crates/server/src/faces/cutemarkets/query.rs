@@ -62,6 +62,13 @@ impl Params {
         &self.pairs
     }
 
+    /// Sets `name` when the request left it out, e.g. to pin "now" into the pages that follow.
+    pub fn set_if_absent(&mut self, name: &str, value: String) {
+        if self.get(name).is_none() {
+            self.pairs.push((name.to_string(), value));
+        }
+    }
+
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs

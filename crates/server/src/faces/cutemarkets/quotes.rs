@@ -4,8 +4,8 @@
 //! shows nothing newer than fifteen minutes.
 
 use axum::Extension;
-use axum::Json;
 use axum::extract::{OriginalUri, State};
+use axum::response::Response;
 use model::Timestamp;
 use model::polygon_codes::polygon_option_venue;
 use serde_json::{Map, Value};
@@ -50,7 +50,7 @@ pub async fn quotes(
     OriginalUri(uri): OriginalUri,
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let symbol = option_ticker(&ticker)?;
     let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
     history::respond::<tape::Quote>(
@@ -88,7 +88,7 @@ pub async fn last_quote(
     request_id: RequestId,
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let symbol = option_ticker(&ticker)?;
     let at = timeframe(&state, &Params::new(pairs))?;
     match state.tape.latest::<tape::Quote>(&symbol, at)? {

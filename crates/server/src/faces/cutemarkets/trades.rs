@@ -3,8 +3,8 @@
 //! last-trade form). Exchange and condition ids are Polygon's.
 
 use axum::Extension;
-use axum::Json;
 use axum::extract::{OriginalUri, State};
+use axum::response::Response;
 use model::polygon_codes::{polygon_option_condition, polygon_option_venue};
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
@@ -36,7 +36,7 @@ pub async fn last_trade(
     request_id: RequestId,
     Extension(key): Extension<ApiKey>,
     PathParams(ticker): PathParams<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let symbol = option_ticker(&ticker)?;
     let at = super::access::visible_until(&state, &key);
     if let Some(trade) = state.tape.latest::<tape::Trade>(&symbol, at)? {
@@ -82,7 +82,7 @@ pub async fn trades(
     OriginalUri(uri): OriginalUri,
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let symbol = option_ticker(&ticker)?;
     let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
     history::respond::<tape::Trade>(
@@ -114,7 +114,7 @@ fn row(trade: &tape::Trade) -> Value {
 }
 
 /// The trade's conditions as Polygon ids (ours without one are left out).
-fn conditions(trade: &tape::Trade) -> Vec<i64> {
+pub(super) fn conditions(trade: &tape::Trade) -> Vec<i64> {
     trade
         .condition_codes()
         .filter_map(polygon_option_condition)
@@ -122,7 +122,7 @@ fn conditions(trade: &tape::Trade) -> Vec<i64> {
 }
 
 /// The size as a number, and as the decimal string that always shows a decimal point ("4.0").
-fn sizes(trade: &tape::Trade) -> (serde_json::Number, String) {
+pub(super) fn sizes(trade: &tape::Trade) -> (serde_json::Number, String) {
     let size = envelope::size(trade.size);
     let text = if size.fract().is_zero() {
         format!("{size}.0")

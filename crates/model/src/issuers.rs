@@ -1,0 +1,110 @@
+//! Who the common underlyings are: name, kind of security and primary listing. Market data
+//! files carry prices, not names, so ticker search and reference endpoints take names from this
+//! table; an underlying it does not know is shown by its symbol alone.
+
+/// The kind of security an underlying is, in Polygon's ticker type codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IssueKind {
+    /// An index (not traded itself): `INDEX`.
+    Index,
+    /// An exchange-traded fund: `ETF`.
+    Etf,
+    /// A common stock: `CS`.
+    CommonStock,
+}
+
+impl IssueKind {
+    /// Polygon's ticker type code.
+    pub fn code(self) -> &'static str {
+        match self {
+            IssueKind::Index => "INDEX",
+            IssueKind::Etf => "ETF",
+            IssueKind::CommonStock => "CS",
+        }
+    }
+}
+
+/// One underlying's reference data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Issuer {
+    pub symbol: &'static str,
+    pub name: &'static str,
+    pub kind: IssueKind,
+    /// MIC of the primary listing (the index's publisher for indexes).
+    pub primary_exchange: &'static str,
+}
+
+const fn issuer(
+    symbol: &'static str,
+    name: &'static str,
+    kind: IssueKind,
+    primary_exchange: &'static str,
+) -> Issuer {
+    Issuer {
+        symbol,
+        name,
+        kind,
+        primary_exchange,
+    }
+}
+
+use IssueKind::{CommonStock, Etf, Index};
+
+/// The underlyings with the most listed-options volume, by symbol.
+const ISSUERS: &[Issuer] = &[
+    issuer("AAPL", "Apple Inc.", CommonStock, "XNAS"),
+    issuer("AMD", "Advanced Micro Devices, Inc.", CommonStock, "XNAS"),
+    issuer("AMZN", "Amazon.com, Inc.", CommonStock, "XNAS"),
+    issuer("BAC", "Bank of America Corporation", CommonStock, "XNYS"),
+    issuer(
+        "DIA",
+        "SPDR Dow Jones Industrial Average ETF Trust",
+        Etf,
+        "ARCX",
+    ),
+    issuer("DJX", "Dow Jones Industrial Average (1/100)", Index, "XCBO"),
+    issuer("EEM", "iShares MSCI Emerging Markets ETF", Etf, "ARCX"),
+    issuer("GLD", "SPDR Gold Shares", Etf, "ARCX"),
+    issuer("GOOGL", "Alphabet Inc. Class A", CommonStock, "XNAS"),
+    issuer("IWM", "iShares Russell 2000 ETF", Etf, "ARCX"),
+    issuer("META", "Meta Platforms, Inc. Class A", CommonStock, "XNAS"),
+    issuer("MSFT", "Microsoft Corporation", CommonStock, "XNAS"),
+    issuer("NDX", "Nasdaq-100 Index", Index, "XNAS"),
+    issuer("NFLX", "Netflix, Inc.", CommonStock, "XNAS"),
+    issuer("NVDA", "NVIDIA Corporation", CommonStock, "XNAS"),
+    issuer("QQQ", "Invesco QQQ Trust, Series 1", Etf, "XNAS"),
+    issuer("RUT", "Russell 2000 Index", Index, "XCBO"),
+    issuer("SLV", "iShares Silver Trust", Etf, "ARCX"),
+    issuer("SPX", "S&P 500 Index", Index, "XCBO"),
+    issuer("SPY", "SPDR S&P 500 ETF Trust", Etf, "ARCX"),
+    issuer("TLT", "iShares 20+ Year Treasury Bond ETF", Etf, "XNAS"),
+    issuer("TSLA", "Tesla, Inc.", CommonStock, "XNAS"),
+    issuer("VIX", "Cboe Volatility Index", Index, "XCBO"),
+    issuer("XLE", "Energy Select Sector SPDR Fund", Etf, "ARCX"),
+    issuer("XLF", "Financial Select Sector SPDR Fund", Etf, "ARCX"),
+    issuer("XSP", "Mini-SPX Index", Index, "XCBO"),
+];
+
+/// The reference data of `symbol`, when the table has it.
+pub fn issuer_of(symbol: &str) -> Option<&'static Issuer> {
+    ISSUERS
+        .binary_search_by(|i| i.symbol.cmp(symbol))
+        .ok()
+        .map(|i| &ISSUERS[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_sorted_and_finds_what_it_holds() {
+        assert!(ISSUERS.windows(2).all(|w| w[0].symbol < w[1].symbol));
+        for issuer in ISSUERS {
+            assert_eq!(issuer_of(issuer.symbol), Some(issuer));
+            assert!(crate::symbol::is_ticker(issuer.symbol), "{}", issuer.symbol);
+        }
+        assert_eq!(issuer_of("SPX").unwrap().kind.code(), "INDEX");
+        assert_eq!(issuer_of("ZZZZ"), None);
+    }
+}

@@ -1,0 +1,347 @@
+//! An underlying's options as they stood at one instant: each contract's quote, last trade, day so
+//! far, previous close and open interest, the underlying's price, and the implied volatility and
+//! Greeks the quote implies then.
+//!
+//! The session in force at an instant is the underlying's latest session on or before its New
+//! York date, or the one before when the instant falls before that day's open (at 08:00 the
+//! chain is the last one of the previous session). Nothing after the instant is read: the day bar
+//! is built from the trades before it ([`SessionFile::day_before`]).
+//!
+//! Implied volatility and Greeks price the quote's midpoint against the forward that put-call
+//! parity gives for its expiry, at the strike near the money where call and put are closest
+//! ([`pricing::quoted_greeks`]); without a two-sided pair there, the forward is the spot carried at
+//! the rate. Time runs to the expiry's settlement instant (the open for AM-settled classes) in
+//! calendar years of 365 days.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use model::Timestamp;
+use model::calendar;
+use model::expirations::settlement_instant;
+use model::symbol::{OptionSymbol, Right, Root};
+use pricing::{OptionKind, QuotedGreeks, parity_forward, quoted_greeks};
+
+use crate::error::TapeError;
+use crate::format::Owner;
+use crate::reader::SessionFile;
+use crate::records::{Bar, IndexValue, Px, Quote, Trade, px_to_f64};
+use crate::tape::Tape;
+
+/// Strikes nearest the spot tried for an expiry's parity forward.
+const PARITY_STRIKES: usize = 3;
+const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
+
+/// The underlying's price at an instant and when it was set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnderlyingPrice {
+    pub ts: Timestamp,
+    pub price: Px,
+}
+
+/// One contract as it stood at the instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContractSnapshot {
+    pub symbol: OptionSymbol,
+    /// Contracts open at the end of the previous session.
+    pub open_interest: Option<u64>,
+    pub quote: Option<Quote>,
+    /// The latest trade at or before the instant, in this session or an earlier one.
+    pub last_trade: Option<Trade>,
+    /// The session's trading up to the instant, when it traded.
+    pub day: Option<Bar>,
+    /// The previous session's close, when it traded then.
+    pub previous_close: Option<Px>,
+    /// From the quote's midpoint; absent when no volatility gives it.
+    pub greeks: Option<QuotedGreeks>,
+}
+
+/// The options of one underlying at one instant. Snapshots of its contracts share the session,
+/// the underlying's price and each expiry's forward.
+pub struct ChainAt<'a> {
+    tape: &'a Tape,
+    session: Arc<SessionFile>,
+    /// The dates of the underlying's earlier sessions, latest first, and those opened so far.
+    earlier: Vec<Date>,
+    opened: Vec<Arc<SessionFile>>,
+    at: Timestamp,
+    rate: f64,
+    underlying: Option<UnderlyingPrice>,
+    /// Each expiry's strikes, with the call's and the put's owner where listed.
+    strikes: Option<HashMap<Expiry, Vec<StrikePair>>>,
+    forwards: HashMap<Expiry, Option<f64>>,
+}
+
+/// A root's expiry: SPX and SPXW share dates but not settlement instants.
+type Expiry = (Root, Date);
+
+#[derive(Clone, Copy)]
+struct StrikePair {
+    strike: f64,
+    call: Option<Owner>,
+    put: Option<Owner>,
+}
+
+impl Tape {
+    /// The options of `underlying` as they stood at `at`, discounting at `rate` (continuously
+    /// compounded); `None` when the tape has no session of it by then.
+    pub fn chain_at(
+        &self,
+        underlying: &str,
+        at: Timestamp,
+        rate: f64,
+    ) -> Result<Option<ChainAt<'_>>, TapeError> {
+        let date = calendar::new_york_date(at);
+        let opens_later = |day: Date| calendar::session(day).is_some_and(|s| at < s.open);
+        let mut eligible: Vec<Date> = self
+            .sessions(underlying)?
+            .into_iter()
+            .filter(|day| *day < date || (*day == date && !opens_later(date)))
+            .collect();
+        eligible.reverse();
+        let Some(day) = eligible.first().copied() else {
+            return Ok(None);
+        };
+        let Some(session) = self.session(underlying, day)? else {
+            return Ok(None);
+        };
+        eligible.remove(0);
+        let underlying = session.underlying_price_at(at)?;
+        Ok(Some(ChainAt {
+            tape: self,
+            session,
+            earlier: eligible,
+            opened: Vec::new(),
+            at,
+            rate,
+            underlying,
+            strikes: None,
+            forwards: HashMap::new(),
+        }))
+    }
+}
+
+impl SessionFile {
+    /// The underlying's price at `t`: its index value, else its quote's midpoint, else its last
+    /// trade.
+    pub fn underlying_price_at(&self, t: Timestamp) -> Result<Option<UnderlyingPrice>, TapeError> {
+        if let Some(value) = self.at::<IndexValue>(Owner::Underlying, t)? {
+            return Ok(Some(UnderlyingPrice {
+                ts: value.ts,
+                price: value.value,
+            }));
+        }
+        if let Some(quote) = self.quote_at(Owner::Underlying, t)?
+            && let Some(mid) = quote.mid()
+        {
+            return Ok(Some(UnderlyingPrice {
+                ts: quote.ts,
+                price: mid,
+            }));
+        }
+        Ok(self
+            .last_trade_at(Owner::Underlying, t)?
+            .map(|trade| UnderlyingPrice {
+                ts: trade.ts,
+                price: trade.price,
+            }))
+    }
+}
+
+impl ChainAt<'_> {
+    /// The instant the chain stands at.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+
+    /// The date of the session in force.
+    pub fn session_date(&self) -> Date {
+        self.session.date()
+    }
+
+    pub fn underlying(&self) -> Option<UnderlyingPrice> {
+        self.underlying
+    }
+
+    /// The contracts listed and not yet expired at the instant, in the session's order.
+    pub fn contracts(&self) -> impl Iterator<Item = &OptionSymbol> + '_ {
+        let today = calendar::new_york_date(self.at);
+        self.session
+            .contracts()
+            .iter()
+            .map(|c| &c.symbol)
+            .filter(move |s| s.expiration >= today)
+    }
+
+    /// `symbol` as it stood at the instant; `None` when it is not listed then.
+    pub fn snapshot(
+        &mut self,
+        symbol: &OptionSymbol,
+    ) -> Result<Option<ContractSnapshot>, TapeError> {
+        let today = calendar::new_york_date(self.at);
+        if symbol.expiration < today {
+            return Ok(None);
+        }
+        let Some(owner) = self.session.contract(symbol) else {
+            return Ok(None);
+        };
+        let session = self.session.clone();
+        let entry = session.contract_entry(owner);
+        let quote = session.quote_at(owner, self.at)?;
+        let last_trade = match session.last_trade_at(owner, self.at)? {
+            Some(trade) => Some(trade),
+            None => self.earlier_trade(symbol)?,
+        };
+        let previous_close = self.earlier_session(0)?.and_then(|previous| {
+            let owner = previous.contract(symbol)?;
+            previous.day(owner).map(|bar| bar.close)
+        });
+        let greeks = match quote.and_then(|q| q.mid()) {
+            Some(mid) => self.greeks(symbol, px_to_f64(mid))?,
+            None => None,
+        };
+        Ok(Some(ContractSnapshot {
+            symbol: *symbol,
+            open_interest: entry.and_then(|e| e.open_interest),
+            quote,
+            last_trade,
+            day: session.day_before(
+                owner,
+                Timestamp::from_nanos(self.at.as_nanos().saturating_add(1)),
+            )?,
+            previous_close,
+            greeks,
+        }))
+    }
+
+    /// The `n`th session before the one in force (0 is the previous one), opened once per chain.
+    fn earlier_session(&mut self, n: usize) -> Result<Option<Arc<SessionFile>>, TapeError> {
+        while self.opened.len() <= n {
+            let Some(day) = self.earlier.get(self.opened.len()) else {
+                return Ok(None);
+            };
+            match self.tape.session(self.session.underlying(), *day)? {
+                Some(session) => self.opened.push(session),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(self.opened[n].clone()))
+    }
+
+    /// The contract's last trade in the sessions before the one in force.
+    fn earlier_trade(&mut self, symbol: &OptionSymbol) -> Result<Option<Trade>, TapeError> {
+        for n in 0..self.earlier.len() {
+            let Some(session) = self.earlier_session(n)? else {
+                break;
+            };
+            if let Some(owner) = session.contract(symbol)
+                && let Some(trade) = session.last_trade_at(owner, self.at)?
+            {
+                return Ok(Some(trade));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Years from the instant to the settlement of `symbol`'s expiry.
+    fn years_to(&self, symbol: &OptionSymbol) -> f64 {
+        let settles = settlement_instant(symbol.root.as_str(), symbol.expiration)
+            .unwrap_or_else(|| calendar::new_york_instant(symbol.expiration, 16, 0, 0));
+        (settles.as_nanos() - self.at.as_nanos()) as f64 / 1e9 / SECONDS_PER_YEAR
+    }
+
+    fn greeks(
+        &mut self,
+        symbol: &OptionSymbol,
+        premium: f64,
+    ) -> Result<Option<QuotedGreeks>, TapeError> {
+        let Some(spot) = self.underlying.map(|u| px_to_f64(u.price)) else {
+            return Ok(None);
+        };
+        let years = self.years_to(symbol);
+        let forward = self.forward(symbol, spot, years)?;
+        let kind = match symbol.right {
+            Right::Call => OptionKind::Call,
+            Right::Put => OptionKind::Put,
+        };
+        let strike = f64::from(symbol.strike.thousandths()) / 1000.0;
+        Ok(quoted_greeks(
+            kind, premium, spot, forward, strike, years, self.rate,
+        ))
+    }
+
+    /// The forward of `symbol`'s expiry: put-call parity at the strike near the spot where the
+    /// call's and the put's midpoints are closest, else the spot carried at the rate.
+    fn forward(&mut self, symbol: &OptionSymbol, spot: f64, years: f64) -> Result<f64, TapeError> {
+        if let Some(known) = self.forwards.get(&expiry(symbol)) {
+            return Ok(known.unwrap_or(spot * (self.rate * years).exp()));
+        }
+        let strikes = self
+            .strikes
+            .get_or_insert_with(|| strike_pairs(&self.session));
+        let mut near: Vec<StrikePair> = strikes
+            .get(&expiry(symbol))
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .filter(|p| p.call.is_some() && p.put.is_some())
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default();
+        near.sort_by(|a, b| (a.strike - spot).abs().total_cmp(&(b.strike - spot).abs()));
+        let mut best: Option<(f64, f64)> = None;
+        for pair in near.iter().take(PARITY_STRIKES) {
+            let (Some(call), Some(put)) = (pair.call, pair.put) else {
+                continue;
+            };
+            let mid = |owner| -> Result<Option<f64>, TapeError> {
+                Ok(self
+                    .session
+                    .quote_at(owner, self.at)?
+                    .and_then(|q| q.mid())
+                    .map(px_to_f64))
+            };
+            if let (Some(c), Some(p)) = (mid(call)?, mid(put)?) {
+                let gap = (c - p).abs();
+                if best.is_none_or(|(g, _)| gap < g) {
+                    best = Some((gap, parity_forward(c, p, pair.strike, years, self.rate)));
+                }
+            }
+        }
+        let forward = best.map(|(_, f)| f).filter(|f| f.is_finite() && *f > 0.0);
+        self.forwards.insert(expiry(symbol), forward);
+        Ok(forward.unwrap_or(spot * (self.rate * years).exp()))
+    }
+}
+
+fn expiry(symbol: &OptionSymbol) -> Expiry {
+    (symbol.root, symbol.expiration)
+}
+
+/// Each expiry's strikes with their call and put, from a session's contract list.
+fn strike_pairs(session: &SessionFile) -> HashMap<Expiry, Vec<StrikePair>> {
+    let mut by_expiry: HashMap<Expiry, HashMap<u32, StrikePair>> = HashMap::new();
+    for (i, contract) in session.contracts().iter().enumerate() {
+        let symbol = &contract.symbol;
+        let pair = by_expiry
+            .entry(expiry(symbol))
+            .or_default()
+            .entry(symbol.strike.thousandths())
+            .or_insert(StrikePair {
+                strike: f64::from(symbol.strike.thousandths()) / 1000.0,
+                call: None,
+                put: None,
+            });
+        let owner = Some(Owner::Contract(i as u32));
+        match symbol.right {
+            Right::Call => pair.call = owner,
+            Right::Put => pair.put = owner,
+        }
+    }
+    by_expiry
+        .into_iter()
+        .map(|(expiry, strikes)| (expiry, strikes.into_values().collect()))
+        .collect()
+}
