@@ -85,3 +85,98 @@ async fn search_ranks_exact_symbols_first_then_prefixes_then_names() {
         assert!(body["error"]["message"].as_str().unwrap().contains(names));
     }
 }
+
+#[tokio::test]
+async fn ticker_detail_and_news_answer_on_their_paths() {
+    let server = server().await;
+    let stocks = server
+        .key("stocks@example.com", Product::Stocks, Plan::Developer)
+        .await;
+    let options = server
+        .key("options@example.com", Product::Options, Plan::Expert)
+        .await;
+    let response = server
+        .get("/v1/stocks/tickers/SPY/")
+        .bearer_auth(&stocks)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let spy = &body["results"];
+    assert_eq!(spy["ticker"], "SPY");
+    assert_eq!(spy["name"], "SPDR S&P 500 ETF Trust");
+    assert_eq!(spy["type"], "ETF");
+    assert_eq!(spy["primary_exchange"], "ARCX");
+    assert_eq!(spy["active"], true);
+    // Polygon's path with any market-data key; indexes are in the indices market; what the
+    // reference table lacks is left out, never guessed.
+    let alias: Value = server
+        .get(&format!("/v3/reference/tickers/SPX?apiKey={options}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(alias["results"]["market"], "indices");
+    assert!(alias["results"].get("market_cap").is_none());
+    let unknown: Value = server
+        .get(&format!("/v3/reference/tickers/ZZYQ?apiKey={options}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(unknown["results"].get("name").is_none());
+    // Before its first session it was not active yet.
+    let (status, body) =
+        get_with(&server, &stocks, "/v1/stocks/tickers/SPY/?date=2025-01-10").await;
+    assert_eq!(
+        (status, body["results"]["active"].clone()),
+        (200, Value::Bool(false))
+    );
+
+    for (path, status, code) in [
+        ("/v1/stocks/tickers/NOPE/", 404, "not_found"),
+        ("/v1/stocks/tickers/SPY/?date=someday", 400, "bad_request"),
+        (
+            "/v1/stocks/tickers/SPY/?date=2001-01-02",
+            403,
+            "lookback_exceeded",
+        ),
+    ] {
+        let (got, body) = get_with(&server, &stocks, path).await;
+        assert_eq!(
+            (got, body["error"]["code"].as_str().unwrap()),
+            (status, code),
+            "{path}"
+        );
+    }
+
+    // No news source: a valid query has no articles; a malformed one is refused.
+    let news = "/v2/reference/news?ticker=SPY&published_utc.gte=2025-01-14T00:00:00Z&order=asc&sort=published_utc&limit=1000";
+    let (status, body) = get_with(&server, &options, news).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"], serde_json::json!([]));
+    for (query, names) in [
+        ("limit=0", "limit"),
+        ("published_utc.gte=yesterday", "published_utc.gte"),
+        ("order=sideways", "order"),
+        ("ticker=%20", "ticker"),
+    ] {
+        let (status, body) =
+            get_with(&server, &options, &format!("/v2/reference/news?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(names),
+            "{body}"
+        );
+    }
+}
+
+async fn get_with(server: &TestServer, key: &str, path: &str) -> (u16, Value) {
+    let response = server.get(path).bearer_auth(key).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}

@@ -8,7 +8,7 @@ use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use store::keys::ApiKey;
 
-use super::{aggs, contracts, quotes, snapshots};
+use super::{aggs, contracts, quotes, snapshots, tickers};
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
@@ -122,4 +122,24 @@ pub async fn option_snapshot(
     query: QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
     snapshots::contract(state, request_id, key, path, query).await
+}
+
+/// Ticker detail (Polygon path)
+///
+/// `/v1/stocks/tickers/{ticker}/` under Polygon's path, with any market-data key.
+#[utoipa::path(
+    get,
+    path = "/v3/reference/tickers/{ticker}",
+    tag = "polygon",
+    params(("ticker" = String, Path, description = "The underlying's ticker")),
+    responses((status = 200, description = "As /v1/stocks/tickers/{ticker}/"))
+)]
+pub async fn ticker_detail(
+    state: State<AppState>,
+    request_id: RequestId,
+    key: Extension<ApiKey>,
+    path: PathParams<String>,
+    query: QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    tickers::detail(state, request_id, key, path, query).await
 }

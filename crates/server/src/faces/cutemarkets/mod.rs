@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod expirations;
 pub mod history;
 pub mod indicators;
+pub mod news;
 pub mod paging;
 pub mod query;
 pub mod quotes;
@@ -32,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contracts::contract))
         .routes(routes!(expirations::expirations))
         .routes(routes!(tickers::search))
+        .routes(routes!(tickers::detail))
         .routes(routes!(trades::trades))
         .routes(routes!(trades::last_trade))
         .routes(routes!(quotes::quotes))
@@ -48,4 +50,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(aliases::option_quotes))
         .routes(routes!(aliases::option_chain))
         .routes(routes!(aliases::option_snapshot))
+        .routes(routes!(aliases::ticker_detail))
+        .routes(routes!(news::news))
 }

@@ -362,5 +362,24 @@ mod tests {
             let _ = p.choice("order", &["asc", "desc"]);
             let _ = p.conditions("timestamp", "a time", instants);
         }
+
+        /// Values as clients send them, and anything else: every parser answers or refuses.
+        #[test]
+        fn value_parsers_answer_or_refuse_any_text(
+            text in prop_oneof![
+                any::<String>(),
+                "O:[A-Z]{1,6}[0-9]{6}[CPX][0-9]{8}",
+                "[0-9]{1,22}",
+                "[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]{0,18}(Z|[+-][0-9:]{0,6}))?",
+                "-?[0-9.]{0,30}",
+            ]
+        ) {
+            let _ = instants(&text);
+            let _ = number(&text);
+            let _ = parse_date("as_of", &text);
+            if let Ok(symbol) = option_ticker(&text) {
+                prop_assert_eq!(OptionSymbol::parse(&symbol.polygon()).ok(), Some(symbol));
+            }
+        }
     }
 }

@@ -1,16 +1,20 @@
-//! `GET /v1/tickers/search/`: the underlyings the tape holds whose symbol or name matches a
-//! fragment, exact symbols first.
+//! Underlyings' reference data: `GET /v1/tickers/search/` (the underlyings the tape holds whose
+//! symbol or name matches a fragment, exact symbols first) and `GET /v1/stocks/tickers/{ticker}/`
+//! (one underlying's detail, also at Polygon's `/v3/reference/tickers/{ticker}`).
 
 use axum::Extension;
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
+use model::issuers::IssueKind;
 use model::issuers::issuer_of;
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
+use super::access::check_lookback;
 use super::envelope;
 use super::paging::Paging;
-use crate::http::{Problem, QueryParams, RequestId};
+use super::query::{Params, parse_date};
+use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
 const DEFAULT_LIMIT: usize = 10;
@@ -75,6 +79,71 @@ pub async fn search(
         results,
         paging.next_url(&state, page.end, found.len()),
     ))
+}
+
+/// Ticker detail
+///
+/// An underlying the tape holds: its name, market, type and primary listing where the reference
+/// table knows them (fields it does not know, such as shares outstanding, are left out), and
+/// whether it had a session by `date` (default the market clock's day).
+#[utoipa::path(
+    get,
+    path = "/v1/stocks/tickers/{ticker}",
+    tag = "stocks",
+    params(
+        ("ticker" = String, Path, description = "The underlying's ticker", example = "SPY"),
+        ("date" = Option<String>, Query, description = "The day to describe it on (YYYY-MM-DD)"),
+    ),
+    responses(
+        (status = 200, description = "The ticker's detail in `results` (an object)"),
+        (status = 400, description = "`bad_request`: a malformed ticker or date"),
+        (status = 403, description = "`lookback_exceeded`"),
+        (status = 404, description = "`not_found`: the tape has no market data of it"),
+    )
+)]
+pub async fn detail(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    PathParams(ticker): PathParams<String>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let now = state.market_now();
+    let date = match Params::new(pairs).get("date") {
+        Some(text) => parse_date("date", text)?,
+        None => model::calendar::new_york_date(now),
+    };
+    check_lookback(&state, &key, now, "date", date)?;
+    let sessions = if model::symbol::is_ticker(&ticker) {
+        state.tape.sessions(&ticker)?
+    } else {
+        Vec::new()
+    };
+    if sessions.is_empty() {
+        return Err(Problem::not_found(format!(
+            "no market data of ticker {ticker:?}"
+        )));
+    }
+    let mut row = Map::new();
+    row.insert("ticker".into(), ticker.as_str().into());
+    let issuer = issuer_of(&ticker);
+    if let Some(issuer) = issuer {
+        row.insert("name".into(), issuer.name.into());
+    }
+    let market = match issuer.map(|i| i.kind) {
+        Some(IssueKind::Index) => "indices",
+        _ => "stocks",
+    };
+    row.insert("market".into(), market.into());
+    row.insert("locale".into(), "us".into());
+    if let Some(issuer) = issuer {
+        row.insert("primary_exchange".into(), issuer.primary_exchange.into());
+        row.insert("type".into(), issuer.kind.code().into());
+    }
+    row.insert("active".into(), sessions.iter().any(|d| *d <= date).into());
+    row.insert("currency_name".into(), "usd".into());
+    row.insert("ticker_root".into(), ticker.as_str().into());
+    Ok(envelope::ok(&request_id, Value::Object(row)))
 }
 
 /// How well `symbol` matches the upper-cased `query`: 0 exact, 1 prefix, 2 inside the symbol,
