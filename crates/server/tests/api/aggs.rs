@@ -42,11 +42,6 @@ fn write_sessions(data: &std::path::Path) {
     }
 }
 
-async fn get(server: &TestServer, key: &str, path: &str) -> (u16, Value) {
-    let response = server.get(path).bearer_auth(key).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 fn ms(at: Timestamp) -> i64 {
     at.as_nanos() / 1_000_000
 }
@@ -63,12 +58,12 @@ async fn bars_of_a_range_the_previous_day_and_a_days_open_close() {
         .await;
     let open = model::calendar::session(date(2025, 1, 15)).unwrap().open;
 
-    let (status, body) = get(
-        &server,
-        &key,
-        &format!("/v1/options/aggs/{TICKER}/1/minute/2025-01-15/2025-01-15/"),
-    )
-    .await;
+    let (status, body) = server
+        .get_json(
+            &key,
+            &format!("/v1/options/aggs/{TICKER}/1/minute/2025-01-15/2025-01-15/"),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["ticker"], TICKER);
     assert_eq!(body["adjusted"], true);
@@ -82,7 +77,7 @@ async fn bars_of_a_range_the_previous_day_and_a_days_open_close() {
 
     // Day bars over two sessions, newest first, a page at a time.
     let path = format!("/v1/options/aggs/{TICKER}/1/day/2025-01-14/2025-01-15?sort=desc&limit=1");
-    let (status, first) = get(&server, &key, &path).await;
+    let (status, first) = server.get_json(&key, &path).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["results"][0]["c"], 5.1);
     assert_eq!(
@@ -108,19 +103,21 @@ async fn bars_of_a_range_the_previous_day_and_a_days_open_close() {
     assert!(second.get("next_url").is_none());
 
     // The previous session's bar, with its ticker.
-    let (status, body) = get(&server, &key, &format!("/v1/options/aggs/{TICKER}/prev")).await;
+    let (status, body) = server
+        .get_json(&key, &format!("/v1/options/aggs/{TICKER}/prev"))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["resultsCount"], 1);
     assert_eq!(body["results"][0]["T"], TICKER);
     assert_eq!(body["results"][0]["c"], 4.9);
 
     // One day's open and close, flat.
-    let (status, body) = get(
-        &server,
-        &key,
-        &format!("/v1/options/open-close/{TICKER}/2025-01-14/"),
-    )
-    .await;
+    let (status, body) = server
+        .get_json(
+            &key,
+            &format!("/v1/options/open-close/{TICKER}/2025-01-14/"),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(body.get("results").is_none());
     assert_eq!(body["symbol"], TICKER);
@@ -175,7 +172,7 @@ async fn bars_of_a_range_the_previous_day_and_a_days_open_close() {
             "ticker",
         ),
     ] {
-        let (got, body) = get(&server, &key, &path).await;
+        let (got, body) = server.get_json(&key, &path).await;
         assert_eq!(got, status, "{path}: {body}");
         assert_eq!(body["error"]["code"], code, "{path}");
         let message = body["error"]["message"].as_str().unwrap();
@@ -218,36 +215,37 @@ async fn indicators_over_the_tickers_bars() {
     let day = |d| ms(model::calendar::new_york_instant(date(2025, 1, d), 0, 0, 0));
     let path = |rest: &str| format!("/v1/options/indicators/{rest}");
 
-    let (status, body) = get(&server, &key, &path(&format!("sma/{TICKER}?window=2"))).await;
+    let (status, body) = server
+        .get_json(&key, &path(&format!("sma/{TICKER}?window=2")))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["results"]["values"],
         json!([{ "value": 5.0, "timestamp": day(15) }])
     );
     assert!(body["results"].get("underlying").is_none());
-    let (_, body) = get(&server, &key, &path(&format!("ema/{TICKER}/?window=1"))).await;
+    let (_, body) = server
+        .get_json(&key, &path(&format!("ema/{TICKER}/?window=1")))
+        .await;
     assert_eq!(
         body["results"]["values"],
         json!([{ "value": 5.1, "timestamp": day(15) }, { "value": 4.9, "timestamp": day(14) }])
     );
-    let (_, body) = get(
-        &server,
-        &key,
-        &path(&format!("rsi/{TICKER}?window=1&order=asc")),
-    )
-    .await;
+    let (_, body) = server
+        .get_json(&key, &path(&format!("rsi/{TICKER}?window=1&order=asc")))
+        .await;
     assert_eq!(
         body["results"]["values"],
         json!([{ "value": 100.0, "timestamp": day(15) }])
     );
-    let (_, body) = get(
-        &server,
-        &key,
-        &path(&format!(
-            "macd/{TICKER}?short_window=1&long_window=2&signal_window=1&series_type=open"
-        )),
-    )
-    .await;
+    let (_, body) = server
+        .get_json(
+            &key,
+            &path(&format!(
+                "macd/{TICKER}?short_window=1&long_window=2&signal_window=1&series_type=open"
+            )),
+        )
+        .await;
     let point = &body["results"]["values"][0];
     assert_eq!(point["timestamp"], day(15));
     // Opens 4.80 and 5.00: EMA(1) = 5.00, EMA(2) = 4.90, MACD 0.10 = its own EMA(1).
@@ -256,22 +254,22 @@ async fn indicators_over_the_tickers_bars() {
         "{point}"
     );
     assert!(point["histogram"].as_f64().unwrap().abs() < 1e-9, "{point}");
-    let (_, body) = get(
-        &server,
-        &key,
-        &path(&format!("sma/{TICKER}?window=1&expand_underlying=true")),
-    )
-    .await;
+    let (_, body) = server
+        .get_json(
+            &key,
+            &path(&format!("sma/{TICKER}?window=1&expand_underlying=true")),
+        )
+        .await;
     let underlying = &body["results"]["underlying"];
     assert_eq!(underlying["aggregates"].as_array().unwrap().len(), 2);
     assert!(underlying["url"].as_str().unwrap().starts_with(&server.url));
     // An empty range is still an object.
-    let (_, body) = get(
-        &server,
-        &key,
-        &path(&format!("sma/{TICKER}?window=1&timestamp.lt=2025-01-14")),
-    )
-    .await;
+    let (_, body) = server
+        .get_json(
+            &key,
+            &path(&format!("sma/{TICKER}?window=1&timestamp.lt=2025-01-14")),
+        )
+        .await;
     assert_eq!(body["results"], json!({ "values": [] }));
 
     for (rest, status, code, names) in [
@@ -301,7 +299,7 @@ async fn indicators_over_the_tickers_bars() {
             "timestamp",
         ),
     ] {
-        let (got, body) = get(&server, &key, &path(&rest)).await;
+        let (got, body) = server.get_json(&key, &path(&rest)).await;
         assert_eq!(got, status, "{rest}: {body}");
         assert_eq!(body["error"]["code"], code, "{rest}");
         assert!(

@@ -39,11 +39,6 @@ fn write_sessions(data: &std::path::Path) {
     }
 }
 
-async fn get(server: &TestServer, key: &str, path: &str) -> (u16, Value) {
-    let response = server.get(path).bearer_auth(key).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 fn bids(body: &Value) -> Vec<i64> {
     body["results"]
         .as_array()
@@ -87,19 +82,19 @@ async fn quotes_page_across_sessions_in_either_order() {
     let oldest_first = every_page(&server, &expert, &format!("{path}?limit=250&order=asc")).await;
     assert_eq!(oldest_first, (100..700).collect::<Vec<_>>());
     // A time range, as a New York day and as an RFC 3339 bound.
-    let (_, body) = get(
-        &server,
-        &expert,
-        &format!("{path}?timestamp=2025-01-14&order=asc&limit=3"),
-    )
-    .await;
+    let (_, body) = server
+        .get_json(
+            &expert,
+            &format!("{path}?timestamp=2025-01-14&order=asc&limit=3"),
+        )
+        .await;
     assert_eq!(bids(&body), [100, 101, 102]);
-    let (_, body) = get(
-        &server,
-        &expert,
-        &format!("{path}?timestamp.gte=2025-01-15T14:34:58Z"),
-    )
-    .await;
+    let (_, body) = server
+        .get_json(
+            &expert,
+            &format!("{path}?timestamp.gte=2025-01-15T14:34:58Z"),
+        )
+        .await;
     assert_eq!(bids(&body), [699, 698]);
     let open = model::calendar::session(date(2025, 1, 15)).unwrap().open;
     assert_eq!(
@@ -112,23 +107,27 @@ async fn quotes_page_across_sessions_in_either_order() {
     );
 
     // The last quote: now, or fifteen minutes ago with timeframe=delayed (the 14th's last).
-    let (status, body) = get(&server, &expert, &format!("{path}last/")).await;
+    let (status, body) = server.get_json(&expert, &format!("{path}last/")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"]["bid_price"], 6.99);
-    let (status, body) = get(&server, &expert, &format!("{path}last?timeframe=delayed")).await;
+    let (status, body) = server
+        .get_json(&expert, &format!("{path}last?timeframe=delayed"))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"]["bid_price"], 6.99, "09:35 is before 09:45");
-    let (status, body) = get(
-        &server,
-        &expert,
-        &format!("{path}?timeframe=delayed&timestamp=2025-01-15&limit=1"),
-    )
-    .await;
+    let (status, body) = server
+        .get_json(
+            &expert,
+            &format!("{path}?timeframe=delayed&timestamp=2025-01-15&limit=1"),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(bids(&body), [699]);
 
     // Errors: a bad timeframe, a contract without quotes, and plans without quotes.
-    let (status, body) = get(&server, &expert, &format!("{path}?timeframe=slow")).await;
+    let (status, body) = server
+        .get_json(&expert, &format!("{path}?timeframe=slow"))
+        .await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["error"]["message"]
@@ -136,17 +135,14 @@ async fn quotes_page_across_sessions_in_either_order() {
             .unwrap()
             .contains("timeframe")
     );
-    let (status, body) = get(
-        &server,
-        &expert,
-        "/v1/options/quotes/O:SPY250117C00600000/last/",
-    )
-    .await;
+    let (status, body) = server
+        .get_json(&expert, "/v1/options/quotes/O:SPY250117C00600000/last/")
+        .await;
     assert_eq!(status, 404, "{body}");
     let developer = server
         .key("developer@example.com", Product::Options, Plan::Developer)
         .await;
-    let (status, body) = get(&server, &developer, &path).await;
+    let (status, body) = server.get_json(&developer, &path).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "forbidden");
 }

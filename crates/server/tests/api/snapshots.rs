@@ -115,11 +115,6 @@ async fn server() -> TestServer {
     TestServer::start_with_market_at(dir, eleven()).await
 }
 
-async fn get(server: &TestServer, key: &str, path: &str) -> (u16, Value) {
-    let response = server.get(path).bearer_auth(key).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 fn tickers(body: &Value) -> Vec<String> {
     body["results"]
         .as_array()
@@ -135,7 +130,9 @@ async fn a_chain_snapshot_prices_each_contract_from_its_quote_at_the_instant() {
     let expert = server
         .key("expert@example.com", Product::Options, Plan::Expert)
         .await;
-    let (status, body) = get(&server, &expert, "/v1/options/chain/SPY/?limit=100").await;
+    let (status, body) = server
+        .get_json(&expert, "/v1/options/chain/SPY/?limit=100")
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "OK");
     assert!(body.get("next_url").is_none());
@@ -218,7 +215,9 @@ async fn delayed_plans_see_the_chain_fifteen_minutes_back_without_quotes() {
     let developer = server
         .key("dev@example.com", Product::Options, Plan::Developer)
         .await;
-    let (status, body) = get(&server, &developer, "/v1/options/chain/SPY/?limit=100").await;
+    let (status, body) = server
+        .get_json(&developer, "/v1/options/chain/SPY/?limit=100")
+        .await;
     assert_eq!(status, 200, "{body}");
     let call = body["results"]
         .as_array()
@@ -243,9 +242,7 @@ async fn chains_filter_sort_and_page_at_one_instant() {
     let key = server
         .key("expert@example.com", Product::Options, Plan::Expert)
         .await;
-    let (_, body) = get(
-        &server,
-        &key,
+    let (_, body) = server.get_json(&key,
         "/v1/options/chain/SPY/?contract_type=put&strike_price.gte=590&sort=strike_price&order=desc",
     )
     .await;
@@ -285,7 +282,9 @@ async fn chains_filter_sort_and_page_at_one_instant() {
     assert!(strikes.windows(2).all(|w| w[0] <= w[1]), "{strikes:?}");
 
     // The limit is clamped at 100.
-    let (status, _) = get(&server, &key, "/v1/options/chain/SPY/?limit=5000").await;
+    let (status, _) = server
+        .get_json(&key, "/v1/options/chain/SPY/?limit=5000")
+        .await;
     assert_eq!(status, 200);
 }
 
@@ -298,7 +297,7 @@ async fn a_snapshot_as_of_a_past_instant_shows_that_moment() {
     // A day stands for its end: the 14th's last quote, at 15:59.
     let last_of_14th = model::calendar::new_york_instant(date(2025, 1, 14), 15, 59, 0);
     let path = format!("/v1/options/snapshot/SPY/{CALL}/?as_of=2025-01-14");
-    let (status, body) = get(&server, &key, &path).await;
+    let (status, body) = server.get_json(&key, &path).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["results"].is_object());
     assert_eq!(
@@ -314,7 +313,7 @@ async fn a_snapshot_as_of_a_past_instant_shows_that_moment() {
         "2025-01-15T15:15:00Z".to_string(),
     ] {
         let path = format!("/v1/options/snapshot/SPY/{CALL}/?as_of={as_of}");
-        let (status, body) = get(&server, &key, &path).await;
+        let (status, body) = server.get_json(&key, &path).await;
         assert_eq!(status, 200, "{body}");
         let results = &body["results"];
         assert_eq!(
@@ -326,19 +325,21 @@ async fn a_snapshot_as_of_a_past_instant_shows_that_moment() {
 
     // Before the open of the 15th: the 14th's last state.
     let path = format!("/v1/options/snapshot/SPY/{CALL}/?as_of=2025-01-15T13:00:00Z");
-    let (_, body) = get(&server, &key, &path).await;
+    let (_, body) = server.get_json(&key, &path).await;
     assert_eq!(body["results"]["underlying_asset"]["price"], 588);
 
     // A later instant than the market's now is now.
     let path = format!("/v1/options/snapshot/SPY/{CALL}/?as_of=2025-01-16");
-    let (_, body) = get(&server, &key, &path).await;
+    let (_, body) = server.get_json(&key, &path).await;
     assert_eq!(
         body["results"]["last_quote"]["last_updated"],
         eleven().as_nanos()
     );
 
     // The one-segment form and the Polygon path with apiKey.
-    let (status, one) = get(&server, &key, &format!("/v1/options/snapshot/{CALL}/")).await;
+    let (status, one) = server
+        .get_json(&key, &format!("/v1/options/snapshot/{CALL}/"))
+        .await;
     assert_eq!(status, 200);
     let polygon = server
         .get(&format!("/v3/snapshot/options/SPY/{CALL}?apiKey={key}"))
@@ -434,7 +435,7 @@ async fn bad_snapshot_requests_get_the_face_errors() {
             "ZZZZ",
         ),
     ] {
-        let (got, body) = get(&server, &key, &path).await;
+        let (got, body) = server.get_json(&key, &path).await;
         assert_eq!(got, status, "{path}: {body}");
         assert_eq!(body["status"], "ERROR", "{path}");
         assert_eq!(body["error"]["code"], code, "{path}");

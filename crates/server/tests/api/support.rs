@@ -95,6 +95,12 @@ impl TestServer {
         format!("{}{path}", self.url)
     }
 
+    /// GETs `path` with `key` as the bearer: the status and the JSON body.
+    pub async fn get_json(&self, key: &str, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).bearer_auth(key).send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
         self.http.get(self.at(path))
     }

@@ -131,8 +131,9 @@ async fn ticker_detail_and_news_answer_on_their_paths() {
         .unwrap();
     assert!(unknown["results"].get("name").is_none());
     // Before its first session it was not active yet.
-    let (status, body) =
-        get_with(&server, &stocks, "/v1/stocks/tickers/SPY/?date=2025-01-10").await;
+    let (status, body) = server
+        .get_json(&stocks, "/v1/stocks/tickers/SPY/?date=2025-01-10")
+        .await;
     assert_eq!(
         (status, body["results"]["active"].clone()),
         (200, Value::Bool(false))
@@ -147,7 +148,7 @@ async fn ticker_detail_and_news_answer_on_their_paths() {
             "lookback_exceeded",
         ),
     ] {
-        let (got, body) = get_with(&server, &stocks, path).await;
+        let (got, body) = server.get_json(&stocks, path).await;
         assert_eq!(
             (got, body["error"]["code"].as_str().unwrap()),
             (status, code),
@@ -157,7 +158,7 @@ async fn ticker_detail_and_news_answer_on_their_paths() {
 
     // No news source: a valid query has no articles; a malformed one is refused.
     let news = "/v2/reference/news?ticker=SPY&published_utc.gte=2025-01-14T00:00:00Z&order=asc&sort=published_utc&limit=1000";
-    let (status, body) = get_with(&server, &options, news).await;
+    let (status, body) = server.get_json(&options, news).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"], serde_json::json!([]));
     for (query, names) in [
@@ -166,17 +167,13 @@ async fn ticker_detail_and_news_answer_on_their_paths() {
         ("order=sideways", "order"),
         ("ticker=%20", "ticker"),
     ] {
-        let (status, body) =
-            get_with(&server, &options, &format!("/v2/reference/news?{query}")).await;
+        let (status, body) = server
+            .get_json(&options, &format!("/v2/reference/news?{query}"))
+            .await;
         assert_eq!(status, 400, "{query}: {body}");
         assert!(
             body["error"]["message"].as_str().unwrap().contains(names),
             "{body}"
         );
     }
-}
-
-async fn get_with(server: &TestServer, key: &str, path: &str) -> (u16, Value) {
-    let response = server.get(path).bearer_auth(key).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
 }
