@@ -80,6 +80,17 @@ pub fn settlement_instant(root: &str, expiration: Date) -> Option<Timestamp> {
     })
 }
 
+/// Seconds in the year of option pricing's time to expiry: 365 calendar days.
+pub const YEAR_SECONDS: f64 = 365.0 * 86_400.0;
+
+/// Years of 365 days from `at` to the settlement of `root`'s contracts expiring on `expiration`
+/// (16:00 New York of that date when it is not a trading day); negative once it has passed.
+pub fn years_to_settlement(root: &str, expiration: Date, at: Timestamp) -> f64 {
+    let settles = settlement_instant(root, expiration)
+        .unwrap_or_else(|| calendar::new_york_instant(expiration, 16, 0, 0));
+    (settles.as_nanos() - at.as_nanos()) as f64 / 1e9 / YEAR_SECONDS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +228,17 @@ mod tests {
             settlement_instant("AAPL", date(2025, 12, 24)),
             Some(utc("2025-12-24T18:00:00Z"))
         );
+    }
+
+    #[test]
+    fn years_run_to_the_settlement_instant() {
+        let monthly = date(2025, 3, 21);
+        let at = utc("2025-03-20T13:30:00Z");
+        // AM settlement a day later; PM settlement six and a half hours after that.
+        assert!((years_to_settlement("SPX", monthly, at) - 1.0 / 365.0).abs() < 1e-12);
+        let pm = years_to_settlement("SPXW", monthly, at) * YEAR_SECONDS;
+        assert!((pm - (86_400.0 + 6.5 * 3_600.0)).abs() < 1e-6);
+        assert!(years_to_settlement("SPX", monthly, utc("2025-03-21T14:00:00Z")) < 0.0);
     }
 
     #[test]

@@ -22,6 +22,14 @@ impl IssueKind {
             IssueKind::CommonStock => "CS",
         }
     }
+
+    /// Polygon's market: indexes are `indices`, what trades is `stocks`.
+    pub fn market(self) -> &'static str {
+        match self {
+            IssueKind::Index => "indices",
+            IssueKind::Etf | IssueKind::CommonStock => "stocks",
+        }
+    }
 }
 
 /// One underlying's reference data.
@@ -93,9 +101,36 @@ pub fn issuer_of(symbol: &str) -> Option<&'static Issuer> {
         .map(|i| &ISSUERS[i])
 }
 
+/// How well `symbol` answers a search for `query` (upper case): 0 the exact symbol, 1 a symbol
+/// starting with it, 2 one holding it, 3 a name holding it (any case); `None` when it does not.
+pub fn search_rank(query: &str, symbol: &str) -> Option<u8> {
+    if symbol == query {
+        Some(0)
+    } else if symbol.starts_with(query) {
+        Some(1)
+    } else if symbol.contains(query) {
+        Some(2)
+    } else {
+        issuer_of(symbol)
+            .filter(|issuer| issuer.name.to_uppercase().contains(query))
+            .map(|_| 3)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_symbols_rank_before_prefixes_and_names() {
+        assert_eq!(search_rank("SPX", "SPX"), Some(0));
+        assert_eq!(search_rank("SP", "SPY"), Some(1));
+        assert_eq!(search_rank("PY", "SPY"), Some(2));
+        assert_eq!(search_rank("NETFLIX", "NFLX"), Some(3));
+        assert_eq!(search_rank("S&P 500", "SPY"), Some(3));
+        assert_eq!(search_rank("APPLE", "TSLA"), None);
+        assert_eq!(search_rank("NOTHING", "UNKNOWNCO"), None);
+    }
 
     #[test]
     fn the_table_is_sorted_and_finds_what_it_holds() {

@@ -19,19 +19,19 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use model::Timestamp;
 use model::calendar;
-use model::expirations::settlement_instant;
+use model::expirations::years_to_settlement;
 use model::symbol::{OptionSymbol, Right, Root};
 use pricing::{OptionKind, QuotedGreeks, parity_forward, quoted_greeks};
 
 use crate::error::TapeError;
 use crate::format::Owner;
 use crate::reader::SessionFile;
-use crate::records::{Bar, IndexValue, Px, Quote, Trade, px_to_f64};
+use crate::records::{Bar, IndexValue, Px, Quote, Trade, px_to_decimal, px_to_f64};
 use crate::tape::Tape;
+use rust_decimal::Decimal;
 
 /// Strikes nearest the spot tried for an expiry's parity forward.
 const PARITY_STRIKES: usize = 3;
-const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
 
 /// The underlying's price at an instant and when it was set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +57,39 @@ pub struct ContractSnapshot {
     pub greeks: Option<QuotedGreeks>,
 }
 
+impl ContractSnapshot {
+    /// The premium per share a long position pays: the quote's midpoint, else the last trade.
+    pub fn premium(&self) -> Option<Px> {
+        self.quote
+            .and_then(|q| q.mid())
+            .or(self.last_trade.map(|t| t.price))
+    }
+
+    /// The underlying's price at which a long position breaks even at expiry: strike plus
+    /// premium for a call, less it for a put.
+    pub fn break_even(&self) -> Option<Decimal> {
+        let premium = px_to_decimal(self.premium()?);
+        let strike = self.symbol.strike.to_decimal();
+        Some(match self.symbol.right {
+            Right::Call => strike + premium,
+            Right::Put => strike - premium,
+        })
+    }
+
+    /// The day's change from the previous close: in dollars, and in percent to four places.
+    pub fn change(&self) -> Option<(Decimal, Decimal)> {
+        let previous = px_to_decimal(self.previous_close?);
+        if previous.is_zero() {
+            return None;
+        }
+        let change = px_to_decimal(self.day?.close) - previous;
+        Some((
+            change,
+            (change / previous * Decimal::ONE_HUNDRED).round_dp(4),
+        ))
+    }
+}
+
 /// The options of one underlying at one instant. Snapshots of its contracts share the session,
 /// the underlying's price and each expiry's forward.
 pub struct ChainAt<'a> {
@@ -68,20 +101,11 @@ pub struct ChainAt<'a> {
     at: Timestamp,
     rate: f64,
     underlying: Option<UnderlyingPrice>,
-    /// Each expiry's strikes, with the call's and the put's owner where listed.
-    strikes: Option<HashMap<Expiry, Vec<StrikePair>>>,
     forwards: HashMap<Expiry, Option<f64>>,
 }
 
 /// A root's expiry: SPX and SPXW share dates but not settlement instants.
 type Expiry = (Root, Date);
-
-#[derive(Clone, Copy)]
-struct StrikePair {
-    strike: f64,
-    call: Option<Owner>,
-    put: Option<Owner>,
-}
 
 impl Tape {
     /// The options of `underlying` as they stood at `at`, discounting at `rate` (continuously
@@ -116,7 +140,6 @@ impl Tape {
             at,
             rate,
             underlying,
-            strikes: None,
             forwards: HashMap::new(),
         }))
     }
@@ -150,11 +173,6 @@ impl SessionFile {
 }
 
 impl ChainAt<'_> {
-    /// The instant the chain stands at.
-    pub fn at(&self) -> Timestamp {
-        self.at
-    }
-
     /// The date of the session in force.
     pub fn session_date(&self) -> Date {
         self.session.date()
@@ -244,13 +262,6 @@ impl ChainAt<'_> {
         Ok(None)
     }
 
-    /// Years from the instant to the settlement of `symbol`'s expiry.
-    fn years_to(&self, symbol: &OptionSymbol) -> f64 {
-        let settles = settlement_instant(symbol.root.as_str(), symbol.expiration)
-            .unwrap_or_else(|| calendar::new_york_instant(symbol.expiration, 16, 0, 0));
-        (settles.as_nanos() - self.at.as_nanos()) as f64 / 1e9 / SECONDS_PER_YEAR
-    }
-
     fn greeks(
         &mut self,
         symbol: &OptionSymbol,
@@ -259,60 +270,64 @@ impl ChainAt<'_> {
         let Some(spot) = self.underlying.map(|u| px_to_f64(u.price)) else {
             return Ok(None);
         };
-        let years = self.years_to(symbol);
+        let years = years_to_settlement(symbol.root.as_str(), symbol.expiration, self.at);
         let forward = self.forward(symbol, spot, years)?;
         let kind = match symbol.right {
             Right::Call => OptionKind::Call,
             Right::Put => OptionKind::Put,
         };
-        let strike = f64::from(symbol.strike.thousandths()) / 1000.0;
         Ok(quoted_greeks(
-            kind, premium, spot, forward, strike, years, self.rate,
+            kind,
+            premium,
+            spot,
+            forward,
+            strike_dollars(symbol),
+            years,
+            self.rate,
         ))
     }
 
     /// The forward of `symbol`'s expiry: put-call parity at the strike near the spot where the
     /// call's and the put's midpoints are closest, else the spot carried at the rate.
     fn forward(&mut self, symbol: &OptionSymbol, spot: f64, years: f64) -> Result<f64, TapeError> {
+        let carried = spot * (self.rate * years).exp();
         if let Some(known) = self.forwards.get(&expiry(symbol)) {
-            return Ok(known.unwrap_or(spot * (self.rate * years).exp()));
+            return Ok(known.unwrap_or(carried));
         }
-        let strikes = self
-            .strikes
-            .get_or_insert_with(|| strike_pairs(&self.session));
-        let mut near: Vec<StrikePair> = strikes
-            .get(&expiry(symbol))
-            .map(|pairs| {
-                pairs
-                    .iter()
-                    .filter(|p| p.call.is_some() && p.put.is_some())
-                    .copied()
-                    .collect()
+        // The expiry's calls whose put is listed too, nearest the spot first.
+        let session = &self.session;
+        let mut pairs: Vec<(f64, Owner, Owner)> = session
+            .contracts()
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.symbol.right == Right::Call && expiry(&c.symbol) == expiry(symbol))
+            .filter_map(|(i, c)| {
+                let put = session.contract(&OptionSymbol {
+                    right: Right::Put,
+                    ..c.symbol
+                })?;
+                Some((strike_dollars(&c.symbol), Owner::Contract(i as u32), put))
             })
-            .unwrap_or_default();
-        near.sort_by(|a, b| (a.strike - spot).abs().total_cmp(&(b.strike - spot).abs()));
+            .collect();
+        pairs.sort_by(|a, b| (a.0 - spot).abs().total_cmp(&(b.0 - spot).abs()));
+        let mid = |owner| -> Result<Option<f64>, TapeError> {
+            Ok(session
+                .quote_at(owner, self.at)?
+                .and_then(|q| q.mid())
+                .map(px_to_f64))
+        };
         let mut best: Option<(f64, f64)> = None;
-        for pair in near.iter().take(PARITY_STRIKES) {
-            let (Some(call), Some(put)) = (pair.call, pair.put) else {
-                continue;
-            };
-            let mid = |owner| -> Result<Option<f64>, TapeError> {
-                Ok(self
-                    .session
-                    .quote_at(owner, self.at)?
-                    .and_then(|q| q.mid())
-                    .map(px_to_f64))
-            };
+        for (strike, call, put) in pairs.into_iter().take(PARITY_STRIKES) {
             if let (Some(c), Some(p)) = (mid(call)?, mid(put)?) {
                 let gap = (c - p).abs();
                 if best.is_none_or(|(g, _)| gap < g) {
-                    best = Some((gap, parity_forward(c, p, pair.strike, years, self.rate)));
+                    best = Some((gap, parity_forward(c, p, strike, years, self.rate)));
                 }
             }
         }
         let forward = best.map(|(_, f)| f).filter(|f| f.is_finite() && *f > 0.0);
         self.forwards.insert(expiry(symbol), forward);
-        Ok(forward.unwrap_or(spot * (self.rate * years).exp()))
+        Ok(forward.unwrap_or(carried))
     }
 }
 
@@ -320,28 +335,7 @@ fn expiry(symbol: &OptionSymbol) -> Expiry {
     (symbol.root, symbol.expiration)
 }
 
-/// Each expiry's strikes with their call and put, from a session's contract list.
-fn strike_pairs(session: &SessionFile) -> HashMap<Expiry, Vec<StrikePair>> {
-    let mut by_expiry: HashMap<Expiry, HashMap<u32, StrikePair>> = HashMap::new();
-    for (i, contract) in session.contracts().iter().enumerate() {
-        let symbol = &contract.symbol;
-        let pair = by_expiry
-            .entry(expiry(symbol))
-            .or_default()
-            .entry(symbol.strike.thousandths())
-            .or_insert(StrikePair {
-                strike: f64::from(symbol.strike.thousandths()) / 1000.0,
-                call: None,
-                put: None,
-            });
-        let owner = Some(Owner::Contract(i as u32));
-        match symbol.right {
-            Right::Call => pair.call = owner,
-            Right::Put => pair.put = owner,
-        }
-    }
-    by_expiry
-        .into_iter()
-        .map(|(expiry, strikes)| (expiry, strikes.into_values().collect()))
-        .collect()
+/// The strike in dollars.
+fn strike_dollars(symbol: &OptionSymbol) -> f64 {
+    f64::from(symbol.strike.thousandths()) / 1000.0
 }

@@ -19,8 +19,13 @@ pub fn number(value: rust_decimal::Decimal) -> serde_json::Number {
 }
 
 /// A price in nanodollars on the wire, in dollars.
+pub fn dollars(px: tape::Px) -> serde_json::Number {
+    number(tape::records::px_to_decimal(px))
+}
+
+/// [`dollars`] as a JSON value.
 pub fn price(px: tape::Px) -> Value {
-    Value::Number(number(tape::records::px_to_decimal(px)))
+    Value::Number(dollars(px))
 }
 
 /// A size or volume in millionths on the wire, in units (contracts or shares).

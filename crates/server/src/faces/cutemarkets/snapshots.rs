@@ -10,7 +10,7 @@ use axum::response::Response;
 use model::Timestamp;
 use model::polygon_codes::polygon_option_venue;
 use model::roots::root_info;
-use model::symbol::{OptionSymbol, Right};
+use model::symbol::OptionSymbol;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Number;
@@ -20,7 +20,7 @@ use tape::{ChainAt, ContractSnapshot};
 
 use super::access::{check_lookback, visible_until};
 use super::contracts::{ContractFilter, OptionContract, sort_contracts};
-use super::envelope::{self, number};
+use super::envelope::{self, dollars, number};
 use super::paging::Paging;
 use super::query::{Params, instants, option_ticker};
 use super::trades;
@@ -325,11 +325,6 @@ struct UnderlyingBody {
     timeframe: &'static str,
 }
 
-/// A price in nanodollars as a JSON number of dollars.
-fn dollars(px: tape::Px) -> Number {
-    number(px_to_decimal(px))
-}
-
 impl Shape {
     fn of(state: &AppState, key: &ApiKey) -> Shape {
         let plan = state.settings.plans.market_data(key.product, key.plan);
@@ -345,17 +340,7 @@ impl Shape {
 
     fn snapshot(&self, chain: &ChainAt<'_>, snapshot: &ContractSnapshot) -> SnapshotBody {
         let symbol = &snapshot.symbol;
-        let premium = snapshot
-            .quote
-            .and_then(|q| q.mid())
-            .or(snapshot.last_trade.map(|t| t.price));
-        let break_even = premium.map(|p| {
-            let strike = symbol.strike.to_decimal();
-            match symbol.right {
-                Right::Call => strike + px_to_decimal(p),
-                Right::Put => strike - px_to_decimal(p),
-            }
-        });
+        let break_even = snapshot.break_even();
         let details = OptionContract::of(symbol);
         let last_quote = snapshot
             .quote
@@ -420,13 +405,11 @@ impl Shape {
 
 /// The session so far (`DayBar`), with the change from the previous session's close.
 fn day_bar(snapshot: &ContractSnapshot) -> Option<DayBody> {
-    let previous_close = snapshot.previous_close.map(px_to_decimal);
     let mut out = DayBody {
-        previous_close: previous_close.map(number),
+        previous_close: snapshot.previous_close.map(dollars),
         ..DayBody::default()
     };
     if let Some(day) = snapshot.day {
-        let close = px_to_decimal(day.close);
         out.open = Some(dollars(day.open));
         out.high = Some(dollars(day.high));
         out.low = Some(dollars(day.low));
@@ -434,13 +417,10 @@ fn day_bar(snapshot: &ContractSnapshot) -> Option<DayBody> {
         out.volume = Some(number(envelope::size(day.volume)));
         out.vwap = Some(dollars(day.vwap));
         out.last_updated = snapshot.last_trade.map(|t| t.ts.as_nanos());
-        if let Some(previous) = previous_close.filter(|p| !p.is_zero()) {
-            let change = close - previous;
+        if let Some((change, percent)) = snapshot.change() {
             out.change = Some(number(change));
-            out.change_percent = Some(number(
-                (change / previous * Decimal::ONE_HUNDRED).round_dp(4),
-            ));
+            out.change_percent = Some(number(percent));
         }
     }
-    (snapshot.day.is_some() || previous_close.is_some()).then_some(out)
+    (snapshot.day.is_some() || snapshot.previous_close.is_some()).then_some(out)
 }

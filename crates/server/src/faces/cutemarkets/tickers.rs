@@ -5,8 +5,7 @@
 use axum::Extension;
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
-use model::issuers::IssueKind;
-use model::issuers::issuer_of;
+use model::issuers::{issuer_of, search_rank};
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
@@ -59,7 +58,7 @@ pub async fn search(
         .tape
         .underlyings()?
         .into_iter()
-        .filter_map(|symbol| rank(&query, &symbol).map(|rank| (rank, symbol)))
+        .filter_map(|symbol| search_rank(&query, &symbol).map(|rank| (rank, symbol)))
         .collect();
     found.sort();
     let page = paging.window(limit, found.len());
@@ -130,10 +129,7 @@ pub async fn detail(
     if let Some(issuer) = issuer {
         row.insert("name".into(), issuer.name.into());
     }
-    let market = match issuer.map(|i| i.kind) {
-        Some(IssueKind::Index) => "indices",
-        _ => "stocks",
-    };
+    let market = issuer.map_or("stocks", |i| i.kind.market());
     row.insert("market".into(), market.into());
     row.insert("locale".into(), "us".into());
     if let Some(issuer) = issuer {
@@ -144,36 +140,4 @@ pub async fn detail(
     row.insert("currency_name".into(), "usd".into());
     row.insert("ticker_root".into(), ticker.as_str().into());
     Ok(envelope::ok(&request_id, Value::Object(row)))
-}
-
-/// How well `symbol` matches the upper-cased `query`: 0 exact, 1 prefix, 2 inside the symbol,
-/// 3 inside the name; `None` when it does not.
-fn rank(query: &str, symbol: &str) -> Option<u8> {
-    if symbol == query {
-        Some(0)
-    } else if symbol.starts_with(query) {
-        Some(1)
-    } else if symbol.contains(query) {
-        Some(2)
-    } else {
-        issuer_of(symbol)
-            .filter(|issuer| issuer.name.to_uppercase().contains(query))
-            .map(|_| 3)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rank;
-
-    #[test]
-    fn exact_symbols_rank_before_prefixes_and_names() {
-        assert_eq!(rank("SPX", "SPX"), Some(0));
-        assert_eq!(rank("SP", "SPY"), Some(1));
-        assert_eq!(rank("PY", "SPY"), Some(2));
-        assert_eq!(rank("NETFLIX", "NFLX"), Some(3));
-        assert_eq!(rank("S&P 500", "SPY"), Some(3));
-        assert_eq!(rank("APPLE", "TSLA"), None);
-        assert_eq!(rank("NOTHING", "UNKNOWNCO"), None);
-    }
 }
