@@ -101,6 +101,43 @@ pub fn issuer_of(symbol: &str) -> Option<&'static Issuer> {
         .map(|i| &ISSUERS[i])
 }
 
+impl Issuer {
+    /// The consolidated tape that carries its trades: 1 (A) for NYSE listings, 3 (C) for Nasdaq
+    /// listings, 2 (B) for the other exchanges; none for an index, which does not trade.
+    pub fn sip_tape(&self) -> Option<u8> {
+        match (self.kind, self.primary_exchange) {
+            (IssueKind::Index, _) => None,
+            (_, "XNYS") => Some(1),
+            (_, "XNAS") => Some(3),
+            _ => Some(2),
+        }
+    }
+}
+
+/// Underlyings that follow one benchmark: an index, the funds tracking it, its mini version.
+const FAMILIES: &[&[&str]] = &[
+    &["DIA", "DJX"],
+    &["IWM", "RUT"],
+    &["NDX", "QQQ"],
+    &["SPX", "SPY", "XSP"],
+];
+
+/// The underlyings that follow the same benchmark as `symbol`, without it.
+pub fn related(symbol: &str) -> Vec<&'static str> {
+    FAMILIES
+        .iter()
+        .filter(|family| family.contains(&symbol))
+        .flat_map(|family| family.iter().copied().filter(|s| *s != symbol))
+        .collect()
+}
+
+/// The type codes the table uses, with Polygon's descriptions of them.
+pub const TYPES: &[(IssueKind, &str)] = &[
+    (IssueKind::CommonStock, "Common Stock"),
+    (IssueKind::Etf, "Exchange Traded Fund"),
+    (IssueKind::Index, "Index"),
+];
+
 /// How well `symbol` answers a search for `query` (upper case): 0 the exact symbol, 1 a symbol
 /// starting with it, 2 one holding it, 3 a name holding it (any case); `None` when it does not.
 pub fn search_rank(query: &str, symbol: &str) -> Option<u8> {
@@ -130,6 +167,26 @@ mod tests {
         assert_eq!(search_rank("S&P 500", "SPY"), Some(3));
         assert_eq!(search_rank("APPLE", "TSLA"), None);
         assert_eq!(search_rank("NOTHING", "UNKNOWNCO"), None);
+    }
+
+    #[test]
+    fn tapes_follow_the_listing_exchange() {
+        assert_eq!(issuer_of("BAC").unwrap().sip_tape(), Some(1));
+        assert_eq!(issuer_of("SPY").unwrap().sip_tape(), Some(2));
+        assert_eq!(issuer_of("NFLX").unwrap().sip_tape(), Some(3));
+        assert_eq!(issuer_of("SPX").unwrap().sip_tape(), None);
+    }
+
+    #[test]
+    fn related_underlyings_share_a_benchmark() {
+        assert_eq!(related("SPY"), ["SPX", "XSP"]);
+        assert_eq!(related("QQQ"), ["NDX"]);
+        assert!(related("NFLX").is_empty());
+        for family in FAMILIES {
+            for symbol in *family {
+                assert!(issuer_of(symbol).is_some(), "{symbol}");
+            }
+        }
     }
 
     #[test]

@@ -286,6 +286,20 @@ pub fn polygon_option_condition(condition: Condition) -> Option<i64> {
     reverse(OPTION_CONDITIONS, condition)
 }
 
+/// Polygon's stock venue ID for one of our venues, and the `trf_id` when it is one of FINRA's
+/// trade reporting facilities (reported under ID 4).
+pub fn polygon_stock_venue(venue: Venue) -> Option<(i64, Option<i64>)> {
+    if let Some(trf) = reverse(TRFS, venue) {
+        return Some((4, Some(trf)));
+    }
+    reverse(STOCK_VENUES, venue).map(|id| (id, None))
+}
+
+/// Polygon's stock sale condition ID for one of our conditions, if it has one.
+pub fn polygon_stock_condition(condition: Condition) -> Option<i64> {
+    reverse(STOCK_CONDITIONS, condition)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,5 +357,27 @@ mod tests {
             Some(209)
         );
         assert_eq!(polygon_option_venue(venue::UNKNOWN), None);
+    }
+
+    #[test]
+    fn stock_codes_map_back_to_polygons() {
+        for (id, ours, _) in STOCK_VENUES.iter().chain(TRFS) {
+            let (back, trf) = polygon_stock_venue(*ours).unwrap();
+            assert_eq!(stock_venue(back, trf), *ours, "{id}");
+        }
+        for (id, ours, _) in STOCK_CONDITIONS {
+            assert_eq!(
+                stock_condition(polygon_stock_condition(*ours).unwrap()),
+                *ours,
+                "{id}"
+            );
+        }
+        assert_eq!(polygon_stock_venue(venue::NASDAQ), Some((12, None)));
+        assert_eq!(
+            polygon_stock_venue(venue::FINRA_NASDAQ_TRF),
+            Some((4, Some(202)))
+        );
+        assert_eq!(polygon_stock_condition(condition::ODD_LOT), Some(37));
+        assert_eq!(polygon_stock_venue(venue::UNKNOWN), None);
     }
 }

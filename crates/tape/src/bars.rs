@@ -12,14 +12,13 @@ use model::Timestamp;
 
 use jiff::civil::Date;
 use model::calendar;
-use model::symbol::OptionSymbol;
 
 use crate::error::TapeError;
 use crate::format::{Kind, Owner};
 use crate::query::Order;
 use crate::reader::SessionFile;
 use crate::records::{Bar, IndexValue, Trade};
-use crate::tape::Tape;
+use crate::tape::{Instrument, Tape};
 
 const MINUTE: i64 = 60_000_000_000;
 
@@ -147,13 +146,6 @@ pub enum Span {
     Months(u32),
 }
 
-/// Whose bars.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Instrument<'a> {
-    Underlying,
-    Option(&'a OptionSymbol),
-}
-
 /// Days since 1970-01-01.
 fn epoch_day(date: Date) -> i64 {
     (date - Date::constant(1970, 1, 1)).get_days() as i64
@@ -250,10 +242,6 @@ impl Tape {
         if from >= to {
             return Ok(Vec::new());
         }
-        let owner_in = |session: &SessionFile| match instrument {
-            Instrument::Underlying => Some(Owner::Underlying),
-            Instrument::Option(symbol) => session.contract(symbol),
-        };
         let first_date = span.bucket(calendar::new_york_date(from)).1;
         let last_date = calendar::new_york_date(Timestamp::from_nanos(to.as_nanos() - 1));
         let dates: Vec<Date> = self
@@ -266,7 +254,7 @@ impl Tape {
             let Some(session) = self.session(underlying, date)? else {
                 continue;
             };
-            let Some(owner) = owner_in(&session) else {
+            let Some(owner) = instrument.owner_in(&session) else {
                 continue;
             };
             let midnight = calendar::new_york_instant(date, 0, 0, 0);

@@ -23,7 +23,7 @@ pub mod tape;
 pub mod underlying;
 pub mod writer;
 
-pub use bars::{Instrument, Span};
+pub use bars::Span;
 pub use error::TapeError;
 pub use format::{ContractEntry, Kind, Owner};
 pub use query::{Order, Page};
@@ -31,5 +31,5 @@ pub use reader::SessionFile;
 pub use records::{Bar, IndexValue, PRICE_SCALE, Px, Quote, QuoteBounds, SIZE_SCALE, Trade};
 pub use series::Record;
 pub use snapshot::{ChainAt, ContractSnapshot, UnderlyingPrice};
-pub use tape::Tape;
+pub use tape::{Instrument, Tape};
 pub use writer::SessionBuilder;

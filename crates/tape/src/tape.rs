@@ -5,12 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::error::TapeError;
-use crate::format::{VERSION, date_of, header_version};
+use crate::format::{Owner, VERSION, date_of, header_version};
 use crate::reader::SessionFile;
 use crate::writer::session_path;
 use jiff::civil::Date;
 use model::Timestamp;
-use model::roots::root_info;
 use model::symbol::OptionSymbol;
 
 use crate::query::Order;
@@ -18,6 +17,23 @@ use crate::series::Record;
 
 /// Sessions kept open at once; older ones are closed (their memory maps released) first.
 const OPEN_SESSIONS: usize = 64;
+
+/// Whose records: an underlying's own series, or one of its option contracts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Instrument<'a> {
+    Underlying,
+    Option(&'a OptionSymbol),
+}
+
+impl Instrument<'_> {
+    /// The instrument's series owner in a session of its underlying, if the session lists it.
+    pub fn owner_in(self, session: &SessionFile) -> Option<Owner> {
+        match self {
+            Instrument::Underlying => Some(Owner::Underlying),
+            Instrument::Option(symbol) => session.contract(symbol),
+        }
+    }
+}
 
 /// The tape folder, with a small cache of open sessions.
 pub struct Tape {
@@ -137,13 +153,14 @@ impl Tape {
         Ok(out)
     }
 
-    /// The contract's latest record at or before `at`, searched back through the sessions.
+    /// The instrument's latest record at or before `at`, searched back through the sessions of
+    /// `underlying`.
     pub fn latest<R: Record>(
         &self,
-        symbol: &OptionSymbol,
+        underlying: &str,
+        instrument: Instrument<'_>,
         at: Timestamp,
     ) -> Result<Option<R>, TapeError> {
-        let underlying = root_info(symbol.root.as_str()).underlying;
         let today = model::calendar::new_york_date(at);
         for day in self.sessions(underlying)?.into_iter().rev() {
             if day > today {
@@ -152,7 +169,7 @@ impl Tape {
             let Some(session) = self.session(underlying, day)? else {
                 continue;
             };
-            if let Some(owner) = session.contract(symbol)
+            if let Some(owner) = instrument.owner_in(&session)
                 && let Some(record) = session.at::<R>(owner, at)?
             {
                 return Ok(Some(record));
@@ -161,13 +178,14 @@ impl Tape {
         Ok(None)
     }
 
-    /// Rows `offset..offset + limit` of `symbol`'s records with `from <= ts < to` over the
-    /// sessions of its underlying, newest first when `descending`, and how many there are in
-    /// all. Rows before the page are not decoded: each session's count in the range comes from
+    /// Rows `offset..offset + limit` of the instrument's records with `from <= ts < to` over the
+    /// sessions of `underlying`, newest first when `descending`, and how many there are in all.
+    /// Rows before the page are not decoded: each session's count in the range comes from
     /// positions, whole sessions are skipped, and the page is read from its first row on.
-    pub fn contract_page<R: Record>(
+    pub fn page<R: Record>(
         &self,
-        symbol: &OptionSymbol,
+        underlying: &str,
+        instrument: Instrument<'_>,
         (from, to): (Timestamp, Timestamp),
         descending: bool,
         offset: usize,
@@ -176,12 +194,11 @@ impl Tape {
         if from >= to {
             return Ok((Vec::new(), 0));
         }
-        let underlying = root_info(symbol.root.as_str()).underlying;
         let (first, last) = (
             model::calendar::new_york_date(from),
             model::calendar::new_york_date(Timestamp::from_nanos(to.as_nanos() - 1)),
         );
-        // Each session holding the contract in the range, with the positions of its rows there.
+        // Each session holding the instrument in the range, with the positions of its rows there.
         let mut spans = Vec::new();
         for day in self.sessions(underlying)? {
             if day < first || day > last {
@@ -190,7 +207,7 @@ impl Tape {
             let Some(session) = self.session(underlying, day)? else {
                 continue;
             };
-            if let Some(owner) = session.contract(symbol) {
+            if let Some(owner) = instrument.owner_in(&session) {
                 let positions = session.positions::<R>(owner, from, to)?;
                 if !positions.is_empty() {
                     spans.push((session, owner, positions));

@@ -4,7 +4,9 @@ use jiff::civil::{Date, date};
 use model::Timestamp;
 use model::symbol::OptionSymbol;
 use proptest::prelude::*;
-use tape::{IndexValue, Kind, Order, Owner, Quote, SessionBuilder, SessionFile, Tape, Trade};
+use tape::{
+    IndexValue, Instrument, Kind, Order, Owner, Quote, SessionBuilder, SessionFile, Tape, Trade,
+};
 
 const OPEN: i64 = 1_736_951_400; // 2025-01-15 14:30:00 UTC
 const DATE: Date = date(2025, 1, 15);
@@ -565,7 +567,7 @@ fn write_month(root: &std::path::Path) -> (Tape, OptionSymbol) {
 
 #[test]
 fn bars_span_sessions_by_day_week_and_month() {
-    use tape::{Instrument, Span};
+    use tape::Span;
     let dir = tempfile::tempdir().unwrap();
     let (tape, symbol) = write_month(dir.path());
     let ny = |y, m, d| model::calendar::new_york_instant(date(y, m, d), 0, 0, 0);
@@ -787,7 +789,14 @@ fn a_contracts_rows_page_across_sessions_in_either_order() {
             (600, 5),
         ] {
             let (rows, total) = tape
-                .contract_page::<Quote>(&symbol, everything, descending, offset, limit)
+                .page::<Quote>(
+                    "SPX",
+                    Instrument::Option(&symbol),
+                    everything,
+                    descending,
+                    offset,
+                    limit,
+                )
                 .unwrap();
             assert_eq!(total, 600);
             let end = (offset + limit).min(600);
@@ -798,15 +807,19 @@ fn a_contracts_rows_page_across_sessions_in_either_order() {
     let open = model::calendar::session(date(2025, 1, 15)).unwrap().open;
     let range = (open, open.plus(std::time::Duration::from_secs(3)));
     let (rows, total) = tape
-        .contract_page::<Quote>(&symbol, range, false, 0, 10)
+        .page::<Quote>("SPX", Instrument::Option(&symbol), range, false, 0, 10)
         .unwrap();
     assert_eq!((rows, total), (all[300..303].to_vec(), 3));
     let latest = tape
-        .latest::<Quote>(&symbol, open.plus(std::time::Duration::from_millis(1500)))
+        .latest::<Quote>(
+            "SPX",
+            Instrument::Option(&symbol),
+            open.plus(std::time::Duration::from_millis(1500)),
+        )
         .unwrap();
     assert_eq!(latest, Some(all[301]));
     assert_eq!(
-        tape.latest::<Quote>(&symbol, Timestamp::from_nanos(0))
+        tape.latest::<Quote>("SPX", Instrument::Option(&symbol), Timestamp::from_nanos(0))
             .unwrap(),
         None
     );

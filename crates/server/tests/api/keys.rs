@@ -187,14 +187,14 @@ async fn quote_endpoints_need_a_plan_with_quotes() {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
-    // Expert plans pass the gate (stock quotes are not served yet: 404).
+    // Expert plans pass the gate (a stock the tape does not hold has no quotes).
     for (key, path, status) in [
         (
             &expert_options,
             "/v1/options/quotes/O:SPY260619P00450000/",
             200,
         ),
-        (&expert_stocks, "/v1/stocks/quotes/AAPL/", 404),
+        (&expert_stocks, "/v1/stocks/quotes/AAPL/", 200),
     ] {
         assert_eq!(
             server

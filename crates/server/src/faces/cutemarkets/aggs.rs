@@ -1,7 +1,7 @@
-//! Options bars: `GET /v1/options/aggs/{ticker}/{multiplier}/{timespan}/{from}/{to}/` (a custom
-//! range), `GET /v1/options/aggs/{ticker}/prev/` (the previous session's bar) and
-//! `GET /v1/options/open-close/{ticker}/{date}/` (one day's open and close). Bars are built from
-//! trades in New York time; a span without trades has no bar.
+//! Bars of options and stocks: `GET /v1/{options,stocks}/aggs/{ticker}/{multiplier}/{timespan}/
+//! {from}/{to}/` (a custom range), `.../aggs/{ticker}/prev/` (the previous session's bar) and
+//! `.../open-close/{ticker}/{date}/` (one day's open and close). Bars are built from trades in
+//! New York time; a span without trades has no bar.
 
 use axum::Extension;
 use axum::Json;
@@ -9,59 +9,21 @@ use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use model::Timestamp;
-use model::roots::root_info;
-use model::symbol::OptionSymbol;
 use serde_json::{Map, Value, json};
 use store::keys::ApiKey;
-use tape::{Instrument, Span};
+use tape::Span;
 
 use super::access::check_lookback;
 use super::envelope;
 use super::paging::Paging;
-use super::query::{option_ticker, parse_date};
+use super::query::parse_date;
+use super::subject::Subject;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
 /// Output bars per page by default and at most.
 const DEFAULT_LIMIT: usize = 5000;
 const MAX_LIMIT: usize = 10_000;
-
-/// What a bars path names: an option, or an underlying.
-pub struct Subject {
-    pub ticker: String,
-    pub underlying: String,
-    pub option: Option<OptionSymbol>,
-}
-
-impl Subject {
-    pub fn of(ticker: &str) -> Result<Subject, Problem> {
-        if ticker.starts_with("O:") {
-            let symbol = option_ticker(ticker)?;
-            return Ok(Subject {
-                ticker: symbol.polygon(),
-                underlying: root_info(symbol.root.as_str()).underlying.to_string(),
-                option: Some(symbol),
-            });
-        }
-        if !model::symbol::is_ticker(ticker) {
-            return Err(Problem::bad_request(format!(
-                "ticker {ticker:?} is neither an option ticker (O:...) nor an underlying's"
-            )));
-        }
-        Ok(Subject {
-            ticker: ticker.to_string(),
-            underlying: ticker.to_string(),
-            option: None,
-        })
-    }
-
-    pub fn instrument(&self) -> Instrument<'_> {
-        match &self.option {
-            Some(symbol) => Instrument::Option(symbol),
-            None => Instrument::Underlying,
-        }
-    }
-}
 
 /// The span of `multiplier` `timespan`s.
 pub fn span(multiplier: &str, timespan: &str) -> Result<Span, Problem> {
@@ -189,28 +151,77 @@ pub async fn range(
     request_id: RequestId,
     Extension(key): Extension<ApiKey>,
     OriginalUri(uri): OriginalUri,
-    PathParams((ticker, multiplier, timespan, from_text, to_text)): PathParams<(
-        String,
-        String,
-        String,
-        String,
-        String,
-    )>,
+    PathParams(path): PathParams<RangePath>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let subject = Subject::of(&ticker)?;
+    let subject = Subject::option_or_underlying(&path.0)?;
+    range_of(&state, &request_id, &key, uri.path(), subject, path, pairs)
+}
+
+/// Stock aggregates, custom range
+///
+/// Bars of `multiplier` `timespan`s (second, minute, hour, day, week, month, quarter, year) from
+/// `from_date` through `to_date` (dates, inclusive, or milliseconds), oldest first unless
+/// `sort=desc`, `limit` bars per page (default 5000, at most 10000). Prices are never adjusted:
+/// the tape holds no corporate actions.
+#[utoipa::path(
+    get,
+    path = "/v1/stocks/aggs/{ticker}/{multiplier}/{timespan}/{from_date}/{to_date}",
+    tag = "stocks",
+    params(
+        ("ticker" = String, Path, description = "Stock ticker", example = "SPY"),
+        ("multiplier" = u32, Path, description = "Bar size in timespans", example = 5),
+        ("timespan" = String, Path, description = "second, minute, hour, day, week, month, quarter or year", example = "minute"),
+        ("from_date" = String, Path, description = "YYYY-MM-DD or milliseconds", example = "2025-01-15"),
+        ("to_date" = String, Path, description = "YYYY-MM-DD (inclusive) or milliseconds", example = "2025-01-15"),
+        ("adjusted" = Option<bool>, Query, description = "Accepted; prices are never adjusted"),
+        ("sort" = Option<String>, Query, description = "asc (default) or desc"),
+        ("limit" = Option<u32>, Query, description = "Bars per page, default 5000, at most 10000"),
+        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+    ),
+    responses(
+        (status = 200, description = "Bars (`o`, `h`, `l`, `c`, `v`, `vw`, `t` in ms, `n`) in `results`"),
+        (status = 400, description = "`bad_request` naming the parameter"),
+        (status = 403, description = "`lookback_exceeded`: a date older than the plan allows"),
+    )
+)]
+pub async fn stock_range(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    OriginalUri(uri): OriginalUri,
+    PathParams(path): PathParams<RangePath>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let subject = Subject::stock(&path.0)?;
+    range_of(&state, &request_id, &key, uri.path(), subject, path, pairs)
+}
+
+/// A range path: ticker, multiplier, timespan, from, to.
+type RangePath = (String, String, String, String, String);
+
+/// Bars of `subject` for a range path and its query.
+pub fn range_of(
+    state: &AppState,
+    request_id: &RequestId,
+    key: &ApiKey,
+    path: &str,
+    subject: Subject,
+    (_, multiplier, timespan, from_text, to_text): RangePath,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, Problem> {
     let span = span(&multiplier, &timespan)?;
     let (from, from_day) = bound("from_date", &from_text, false)?;
     let (to, to_day) = bound("to_date", &to_text, true)?;
-    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
+    let paging = Paging::of_request(state, key, path, pairs)?;
     let params = &paging.params;
     let adjusted = params.boolean("adjusted", true)?;
     let descending = params.choice("sort", &["asc", "desc"])? == "desc";
     let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
     let now = state.market_now();
-    check_lookback(&state, &key, now, "from_date", from_day)?;
-    check_lookback(&state, &key, now, "to_date", to_day)?;
-    let visible = super::access::visible_until(&state, &key);
+    check_lookback(state, key, now, "from_date", from_day)?;
+    check_lookback(state, key, now, "to_date", to_day)?;
+    let visible = super::access::visible_until(state, key);
     let to = to.min(Timestamp::from_nanos(visible.as_nanos().saturating_add(1)));
     let mut bars = state
         .tape
@@ -224,8 +235,8 @@ pub async fn range(
     }
     let page = paging.window(limit, bars.len());
     let results: Vec<Value> = bars[page.clone()].iter().map(|b| bar(b, None)).collect();
-    let next_url = paging.next_url(&state, page.end, bars.len());
-    Ok(aggregates_body(&request_id, &subject.ticker, adjusted, results, next_url).into_response())
+    let next_url = paging.next_url(state, page.end, bars.len());
+    Ok(aggregates_body(request_id, &subject.ticker, adjusted, results, next_url).into_response())
 }
 
 /// Options previous-day bar
@@ -250,7 +261,41 @@ pub async fn previous(
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let subject = Subject::of(&ticker)?;
+    let subject = Subject::option_or_underlying(&ticker)?;
+    previous_of(&state, &request_id, subject, pairs)
+}
+
+/// Stock previous-day bar
+///
+/// The day bar of the last session before the market clock's day (none: an empty list).
+#[utoipa::path(
+    get,
+    path = "/v1/stocks/aggs/{ticker}/prev",
+    tag = "stocks",
+    params(
+        ("ticker" = String, Path, description = "Stock ticker", example = "SPY"),
+        ("adjusted" = Option<bool>, Query, description = "Accepted; prices are never adjusted"),
+    ),
+    responses(
+        (status = 200, description = "The bar, with `T`, as the only element of `results`"),
+        (status = 400, description = "`bad_request`: not a ticker"),
+    )
+)]
+pub async fn stock_previous(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    PathParams(ticker): PathParams<String>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    previous_of(&state, &request_id, Subject::stock(&ticker)?, pairs)
+}
+
+fn previous_of(
+    state: &AppState,
+    request_id: &RequestId,
+    subject: Subject,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, Problem> {
     let adjusted = super::query::Params::new(pairs).boolean("adjusted", true)?;
     let today = model::calendar::new_york_date(state.market_now());
     let mut results = Vec::new();
@@ -258,12 +303,12 @@ pub async fn previous(
         if day >= today {
             continue;
         }
-        if let Some(day_bar) = day_bar(&state, &subject, day, Timestamp::from_nanos(i64::MAX))? {
+        if let Some(day_bar) = day_bar(state, &subject, day, Timestamp::from_nanos(i64::MAX))? {
             results.push(bar(&day_bar, Some(&subject.ticker)));
         }
         break;
     }
-    Ok(aggregates_body(&request_id, &subject.ticker, adjusted, results, None).into_response())
+    Ok(aggregates_body(request_id, &subject.ticker, adjusted, results, None).into_response())
 }
 
 /// Options daily open-close
@@ -293,12 +338,54 @@ pub async fn open_close(
     PathParams((ticker, date)): PathParams<(String, String)>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let subject = Subject::of(&ticker)?;
-    let day = parse_date("date", &date)?;
+    let subject = Subject::option_or_underlying(&ticker)?;
+    open_close_of(&state, &request_id, &key, subject, &date, pairs)
+}
+
+/// Stock daily open-close
+///
+/// One session's open, high, low, close and volume; `preMarket` and `afterHours` are the open
+/// and the close (the tape's sessions are the regular trading hours).
+#[utoipa::path(
+    get,
+    path = "/v1/stocks/open-close/{ticker}/{date}",
+    tag = "stocks",
+    params(
+        ("ticker" = String, Path, description = "Stock ticker", example = "SPY"),
+        ("date" = String, Path, description = "The session (YYYY-MM-DD)", example = "2025-01-15"),
+        ("adjusted" = Option<bool>, Query, description = "Accepted; prices are never adjusted"),
+    ),
+    responses(
+        (status = 200, description = "The flat open-close body (no `results`)"),
+        (status = 400, description = "`bad_request`: not a ticker or a date"),
+        (status = 403, description = "`lookback_exceeded`"),
+        (status = 404, description = "`not_found`: no trades that day"),
+    )
+)]
+pub async fn stock_open_close(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    PathParams((ticker, date)): PathParams<(String, String)>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let subject = Subject::stock(&ticker)?;
+    open_close_of(&state, &request_id, &key, subject, &date, pairs)
+}
+
+fn open_close_of(
+    state: &AppState,
+    request_id: &RequestId,
+    key: &ApiKey,
+    subject: Subject,
+    date: &str,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, Problem> {
+    let day = parse_date("date", date)?;
     let adjusted = super::query::Params::new(pairs).boolean("adjusted", true)?;
-    check_lookback(&state, &key, state.market_now(), "date", day)?;
-    let visible = super::access::visible_until(&state, &key);
-    let Some(day_bar) = day_bar(&state, &subject, day, visible)? else {
+    check_lookback(state, key, state.market_now(), "date", day)?;
+    let visible = super::access::visible_until(state, key);
+    let Some(day_bar) = day_bar(state, &subject, day, visible)? else {
         return Err(Problem::not_found(format!(
             "no trades of {} on {day}",
             subject.ticker
@@ -333,11 +420,7 @@ fn day_bar(
     let Some(session) = state.tape.session(&subject.underlying, day)? else {
         return Ok(None);
     };
-    let owner = match &subject.option {
-        Some(symbol) => session.contract(symbol),
-        None => Some(tape::Owner::Underlying),
-    };
-    let Some(owner) = owner else {
+    let Some(owner) = subject.instrument().owner_in(&session) else {
         return Ok(None);
     };
     // Through the instant the caller may see: a session still in progress is not yet whole.

@@ -1,8 +1,7 @@
-//! The history endpoints (trades, quotes) of one contract: their query (time filters, order,
-//! limit), and a page of rows from the tape (`Tape::contract_page`) with its `next_url`.
+//! The history endpoints (trades, quotes) of one contract or stock: their query (time filters,
+//! order, limit), and a page of rows from the tape (`Tape::page`) with its `next_url`.
 
 use model::Timestamp;
-use model::symbol::OptionSymbol;
 use store::keys::ApiKey;
 use tape::Record;
 
@@ -13,6 +12,7 @@ use super::access::check_lookback;
 use super::envelope;
 use super::paging::Paging;
 use super::query::{Params, instant_range, instants};
+use super::subject::Subject;
 use crate::http::{Problem, RequestId};
 use crate::state::AppState;
 
@@ -85,14 +85,15 @@ pub fn respond<R: Record>(
     request_id: &RequestId,
     key: &ApiKey,
     paging: Paging,
-    symbol: &OptionSymbol,
+    subject: &Subject,
     visible: impl FnOnce(&Params) -> Result<Timestamp, Problem>,
     row: impl Fn(&R) -> Value,
 ) -> Result<Response, Problem> {
     let visible = visible(&paging.params)?;
     let query = HistoryQuery::of(state, key, &paging.params, visible)?;
-    let (rows, total) = state.tape.contract_page::<R>(
-        symbol,
+    let (rows, total) = state.tape.page::<R>(
+        &subject.underlying,
+        subject.instrument(),
         query.range,
         query.descending,
         paging.offset,

@@ -1,5 +1,5 @@
-//! `GET /v1/options/indicators/{sma|ema|macd|rsi}/{ticker}/`: technical indicators over the
-//! ticker's bars (model::indicators), each point at its bar's time.
+//! `GET /v1/{options,stocks}/indicators/{sma|ema|macd|rsi}/{ticker}/`: technical indicators over
+//! the ticker's bars (model::indicators), each point at its bar's time.
 
 use axum::Extension;
 use axum::extract::{OriginalUri, State};
@@ -8,8 +8,9 @@ use model::indicators::{ema, macd, rsi, sma};
 use serde_json::{Map, Value, json};
 use store::keys::ApiKey;
 
-use super::aggs::{Subject, bar, span};
+use super::aggs::{bar, span};
 use super::paging::Paging;
+use super::subject::Subject;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
@@ -58,13 +59,68 @@ pub async fn indicator(
     PathParams((kind, ticker)): PathParams<(String, String)>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    if !matches!(kind.as_str(), "sma" | "ema" | "macd" | "rsi") {
+    let subject = Subject::option_or_underlying(&ticker)?;
+    indicator_of(&state, &request_id, &key, uri.path(), &kind, subject, pairs)
+}
+
+/// Stock indicators
+///
+/// SMA, EMA (smoothing 2 / (window + 1)), MACD (`short_window` 12, `long_window` 26,
+/// `signal_window` 9) or RSI (Wilder's, `window` 14) of the stock's `timespan` bars (default
+/// `day`) on `series_type` (default `close`), with the same parameters as the options
+/// indicators.
+#[utoipa::path(
+    get,
+    path = "/v1/stocks/indicators/{indicator}/{ticker}",
+    tag = "stocks",
+    params(
+        ("indicator" = String, Path, description = "sma, ema, macd or rsi"),
+        ("ticker" = String, Path, description = "Stock ticker", example = "SPY"),
+        ("timestamp" = Option<String>, Query, description = "A day or milliseconds, or a range with .gte/.gt/.lte/.lt"),
+        ("timespan" = Option<String>, Query, description = "second, minute, hour, day (default), week, month, quarter or year"),
+        ("window" = Option<u32>, Query, description = "Bars in the indicator (SMA, EMA 50; RSI 14)"),
+        ("short_window" = Option<u32>, Query, description = "MACD fast EMA (12)"),
+        ("long_window" = Option<u32>, Query, description = "MACD slow EMA (26)"),
+        ("signal_window" = Option<u32>, Query, description = "MACD signal EMA (9)"),
+        ("series_type" = Option<String>, Query, description = "open, high, low or close (default)"),
+        ("expand_underlying" = Option<bool>, Query, description = "Add the input bars"),
+        ("order" = Option<String>, Query, description = "desc (default) or asc"),
+        ("limit" = Option<u32>, Query, description = "Points per page, default 10, at most 1000"),
+        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+    ),
+    responses(
+        (status = 200, description = "`results.values` (and `results.underlying` when asked)"),
+        (status = 400, description = "`bad_request` naming the parameter"),
+        (status = 403, description = "`lookback_exceeded`"),
+    )
+)]
+pub async fn stock_indicator(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    OriginalUri(uri): OriginalUri,
+    PathParams((kind, ticker)): PathParams<(String, String)>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let subject = Subject::stock(&ticker)?;
+    indicator_of(&state, &request_id, &key, uri.path(), &kind, subject, pairs)
+}
+
+fn indicator_of(
+    state: &AppState,
+    request_id: &RequestId,
+    key: &ApiKey,
+    path: &str,
+    kind: &str,
+    subject: Subject,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, Problem> {
+    if !matches!(kind, "sma" | "ema" | "macd" | "rsi") {
         return Err(Problem::not_found(format!(
             "no indicator {kind:?}: sma, ema, macd or rsi"
         )));
     }
-    let subject = Subject::of(&ticker)?;
-    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
+    let paging = Paging::of_request(state, key, path, pairs)?;
     let params = &paging.params;
     let timespan = params.choice(
         "timespan",
@@ -98,8 +154,8 @@ pub async fn indicator(
     params.boolean("adjusted", true)?;
     let descending = params.choice("order", &["desc", "asc"])? == "desc";
     let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
-    let visible = super::access::visible_until(&state, &key);
-    let (from, to) = super::history::time_range(&state, &key, params, visible)?;
+    let visible = super::access::visible_until(state, key);
+    let (from, to) = super::history::time_range(state, key, params, visible)?;
     let now = state.market_now();
 
     // Every bar the tape has up to the range's end: the indicators need the history before it.
@@ -125,7 +181,7 @@ pub async fn indicator(
     };
     let values: Vec<f64> = bars.iter().map(price).collect();
     let number = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
-    let points: Vec<Option<Value>> = match kind.as_str() {
+    let points: Vec<Option<Value>> = match kind {
         "macd" => macd(&values, short, long, signal)
             .into_iter()
             .map(|p| {
@@ -174,8 +230,9 @@ pub async fn indicator(
             }
         };
         let url = format!(
-            "{}/v1/options/aggs/{}/1/{timespan}/{first}/{last}/?adjusted=true&sort=desc&limit={}",
+            "{}{}/aggs/{}/1/{timespan}/{first}/{last}/?adjusted=true&sort=desc&limit={}",
             state.settings.public_url,
+            subject.market.prefix(),
             subject.ticker,
             bars.len().max(1)
         );
@@ -184,9 +241,9 @@ pub async fn indicator(
             json!({ "url": url, "aggregates": aggregates }),
         );
     }
-    let next_url = paging.next_url(&state, page.end, dated.len());
+    let next_url = paging.next_url(state, page.end, dated.len());
     Ok(super::envelope::page(
-        &request_id,
+        request_id,
         Value::Object(results),
         next_url,
     ))

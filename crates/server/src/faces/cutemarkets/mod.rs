@@ -18,6 +18,7 @@ pub mod query;
 pub mod quotes;
 pub mod snapshots;
 pub mod status;
+pub mod subject;
 pub mod tickers;
 pub mod trades;
 
@@ -36,12 +37,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickers::detail))
         .routes(routes!(trades::trades))
         .routes(routes!(trades::last_trade))
+        .routes(routes!(trades::stock_trades))
+        .routes(routes!(trades::stock_last_trade))
         .routes(routes!(quotes::quotes))
         .routes(routes!(quotes::last_quote))
+        .routes(routes!(quotes::stock_quotes))
+        .routes(routes!(quotes::stock_last_quote))
         .routes(routes!(aggs::range))
         .routes(routes!(aggs::previous))
         .routes(routes!(aggs::open_close))
+        .routes(routes!(aggs::stock_range))
+        .routes(routes!(aggs::stock_previous))
+        .routes(routes!(aggs::stock_open_close))
         .routes(routes!(indicators::indicator))
+        .routes(routes!(indicators::stock_indicator))
         .routes(routes!(snapshots::chain))
         .routes(routes!(snapshots::contract))
         .routes(routes!(snapshots::contract_by_ticker))

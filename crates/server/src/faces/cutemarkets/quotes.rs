@@ -1,13 +1,12 @@
-//! A contract's quotes (Expert and Commercial plans; the gate refuses others):
-//! `GET /v1/options/quotes/{options_ticker}/` (historical rows, filtered by time and paged) and
-//! `GET /v1/options/quotes/{options_ticker}/last/` (the NBBO as of now). `timeframe=delayed`
-//! shows nothing newer than fifteen minutes.
+//! Quotes of a contract or a stock (Expert and Commercial plans; the gate refuses others):
+//! `GET /v1/{options,stocks}/quotes/{ticker}/` (historical rows, filtered by time and paged) and
+//! `.../quotes/{ticker}/last/` (the NBBO as of now). On options, `timeframe=delayed` shows
+//! nothing newer than fifteen minutes.
 
 use axum::Extension;
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use model::Timestamp;
-use model::polygon_codes::polygon_option_venue;
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
@@ -15,7 +14,8 @@ use super::envelope;
 use super::history;
 use super::paging::Paging;
 use super::query::Params;
-use super::query::option_ticker;
+use super::subject::Subject;
+use super::trades::Numbering;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
@@ -51,16 +51,63 @@ pub async fn quotes(
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let symbol = option_ticker(&ticker)?;
+    let subject = Subject::option(&ticker)?;
     let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
+    let numbering = Numbering::of(&subject);
     history::respond::<tape::Quote>(
         &state,
         &request_id,
         &key,
         paging,
-        &symbol,
+        &subject,
         |params| timeframe(&state, params),
-        row,
+        |quote| row(quote, &numbering),
+    )
+}
+
+/// Stock quotes
+///
+/// The stock's NBBO changes with `timestamp` filters (a `YYYY-MM-DD` New York day, RFC 3339, or
+/// digits read by magnitude; exact or `.gte` / `.gt` / `.lte` / `.lt`), newest first unless
+/// `order=asc`, `limit` per page (default 1000, at most 10000). Expert and Commercial stock
+/// plans.
+#[utoipa::path(
+    get,
+    path = "/v1/stocks/quotes/{ticker}",
+    tag = "stocks",
+    params(
+        ("ticker" = String, Path, description = "Stock ticker", example = "SPY"),
+        ("timestamp" = Option<String>, Query, description = "A day, an instant, or a range with .gte/.gt/.lte/.lt"),
+        ("sort" = Option<String>, Query, description = "timestamp"),
+        ("order" = Option<String>, Query, description = "desc (default) or asc"),
+        ("limit" = Option<u32>, Query, description = "Quotes per page, default 1000, at most 10000"),
+        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+    ),
+    responses(
+        (status = 200, description = "Quotes in `results`, and `next_url` while more remain"),
+        (status = 400, description = "`bad_request` naming the parameter, or `invalid_page_token`"),
+        (status = 403, description = "`plan_upgrade_required` below the Expert plan; `lookback_exceeded`"),
+    )
+)]
+pub async fn stock_quotes(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    OriginalUri(uri): OriginalUri,
+    PathParams(ticker): PathParams<String>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let subject = Subject::stock(&ticker)?;
+    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
+    let numbering = Numbering::of(&subject);
+    history::respond::<tape::Quote>(
+        &state,
+        &request_id,
+        &key,
+        paging,
+        &subject,
+        |_| Ok(super::access::visible_until(&state, &key)),
+        |quote| row(quote, &numbering),
     )
 }
 
@@ -89,15 +136,56 @@ pub async fn last_quote(
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let symbol = option_ticker(&ticker)?;
+    let subject = Subject::option(&ticker)?;
     let at = timeframe(&state, &Params::new(pairs))?;
-    match state.tape.latest::<tape::Quote>(&symbol, at)? {
-        Some(quote) => Ok(envelope::ok(&request_id, row(&quote))),
-        None => Err(Problem::not_found(format!(
-            "no quote of {} by {at}",
-            symbol.polygon()
-        ))),
-    }
+    let quote = latest_quote(&state, &subject, at)?;
+    Ok(envelope::ok(
+        &request_id,
+        row(&quote, &Numbering::of(&subject)),
+    ))
+}
+
+/// Stock last quote (NBBO)
+///
+/// The stock's NBBO as of market time in the compact form (`P`/`S` ask, `p`/`s` bid, `X`/`x`
+/// their exchanges, `t`, `z`), searched back through the recorded sessions. Expert and
+/// Commercial stock plans.
+#[utoipa::path(
+    get,
+    path = "/v1/stocks/quotes/{ticker}/last",
+    tag = "stocks",
+    params(("ticker" = String, Path, description = "Stock ticker", example = "SPY")),
+    responses(
+        (status = 200, description = "The compact NBBO in `results`"),
+        (status = 400, description = "`bad_request`: not a ticker"),
+        (status = 403, description = "`plan_upgrade_required` below the Expert plan"),
+        (status = 404, description = "`not_found`: no quote yet"),
+    )
+)]
+pub async fn stock_last_quote(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    PathParams(ticker): PathParams<String>,
+) -> Result<Response, Problem> {
+    let subject = Subject::stock(&ticker)?;
+    let at = super::access::visible_until(&state, &key);
+    let quote = latest_quote(&state, &subject, at)?;
+    Ok(envelope::ok(
+        &request_id,
+        compact(&subject.ticker, &quote, &Numbering::of(&subject)),
+    ))
+}
+
+fn latest_quote(
+    state: &AppState,
+    subject: &Subject,
+    at: Timestamp,
+) -> Result<tape::Quote, Problem> {
+    state
+        .tape
+        .latest::<tape::Quote>(&subject.underlying, subject.instrument(), at)?
+        .ok_or_else(|| Problem::not_found(format!("no quote of {} by {at}", subject.ticker)))
 }
 
 /// The latest instant `timeframe` shows: now (`live`) or fifteen minutes ago (`delayed`).
@@ -110,7 +198,7 @@ fn timeframe(state: &AppState, params: &Params) -> Result<Timestamp, Problem> {
 }
 
 /// A historical quote row (CuteMarkets 2.4).
-fn row(quote: &tape::Quote) -> Value {
+fn row(quote: &tape::Quote, numbering: &Numbering) -> Value {
     let price = envelope::price;
     let mut out = Map::new();
     out.insert("sip_timestamp".into(), quote.ts.as_nanos().into());
@@ -118,11 +206,36 @@ fn row(quote: &tape::Quote) -> Value {
     out.insert("bid_size".into(), quote.bid_size.into());
     out.insert("ask_price".into(), price(quote.ask));
     out.insert("ask_size".into(), quote.ask_size.into());
-    if let Some(exchange) = polygon_option_venue(quote.bid_exchange) {
-        out.insert("bid_exchange".into(), exchange.into());
+    if let Some(venue) = numbering.venue(quote.bid_exchange) {
+        out.insert("bid_exchange".into(), venue.id.into());
     }
-    if let Some(exchange) = polygon_option_venue(quote.ask_exchange) {
-        out.insert("ask_exchange".into(), exchange.into());
+    if let Some(venue) = numbering.venue(quote.ask_exchange) {
+        out.insert("ask_exchange".into(), venue.id.into());
+    }
+    if let Some(tape) = numbering.tape() {
+        out.insert("tape".into(), tape.into());
+    }
+    Value::Object(out)
+}
+
+/// The compact stock NBBO (CuteMarkets 2.6).
+fn compact(ticker: &str, quote: &tape::Quote, numbering: &Numbering) -> Value {
+    let price = envelope::price;
+    let mut out = Map::new();
+    out.insert("T".into(), ticker.into());
+    out.insert("P".into(), price(quote.ask));
+    out.insert("S".into(), quote.ask_size.into());
+    out.insert("p".into(), price(quote.bid));
+    out.insert("s".into(), quote.bid_size.into());
+    if let Some(venue) = numbering.venue(quote.ask_exchange) {
+        out.insert("X".into(), venue.id.into());
+    }
+    if let Some(venue) = numbering.venue(quote.bid_exchange) {
+        out.insert("x".into(), venue.id.into());
+    }
+    out.insert("t".into(), quote.ts.as_nanos().into());
+    if let Some(tape) = numbering.tape() {
+        out.insert("z".into(), tape.into());
     }
     Value::Object(out)
 }

@@ -362,7 +362,7 @@ impl Shape {
             price: dollars(trade.price),
             size: trades::sizes(&trade).0,
             exchange: polygon_option_venue(trade.exchange),
-            conditions: trades::conditions(&trade),
+            conditions: trades::Numbering::OPTIONS.conditions(&trade),
             sip_timestamp: trade.ts.as_nanos(),
             timeframe: self.timeframe,
         });
