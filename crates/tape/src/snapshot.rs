@@ -116,14 +116,7 @@ impl Tape {
         at: Timestamp,
         rate: f64,
     ) -> Result<Option<ChainAt<'_>>, TapeError> {
-        let date = calendar::new_york_date(at);
-        let opens_later = |day: Date| calendar::session(day).is_some_and(|s| at < s.open);
-        let mut eligible: Vec<Date> = self
-            .sessions(underlying)?
-            .into_iter()
-            .filter(|day| *day < date || (*day == date && !opens_later(date)))
-            .collect();
-        eligible.reverse();
+        let mut eligible = self.sessions_in_force(underlying, at)?;
         let Some(day) = eligible.first().copied() else {
             return Ok(None);
         };
@@ -142,6 +135,26 @@ impl Tape {
             underlying,
             forwards: HashMap::new(),
         }))
+    }
+}
+
+impl Tape {
+    /// The session in force at `at` and the ones before it, latest first: the underlying's
+    /// sessions on or before `at`'s New York date, less that day's when `at` is before its open.
+    pub fn sessions_in_force(
+        &self,
+        underlying: &str,
+        at: Timestamp,
+    ) -> Result<Vec<Date>, TapeError> {
+        let date = calendar::new_york_date(at);
+        let opens_later = |day: Date| calendar::session(day).is_some_and(|s| at < s.open);
+        let mut eligible: Vec<Date> = self
+            .sessions(underlying)?
+            .into_iter()
+            .filter(|day| *day < date || (*day == date && !opens_later(date)))
+            .collect();
+        eligible.reverse();
+        Ok(eligible)
     }
 }
 

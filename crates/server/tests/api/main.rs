@@ -11,6 +11,7 @@ mod mail;
 mod openapi;
 mod quotes;
 mod snapshots;
+mod stocks;
 mod support;
 mod tickers;
 mod trades;

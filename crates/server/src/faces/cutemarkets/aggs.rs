@@ -94,10 +94,11 @@ pub fn bar(bar: &tape::Bar, ticker: Option<&str>) -> Value {
     Value::Object(out)
 }
 
-/// The aggregates body: the envelope with the ticker, `adjusted` and the counts.
+/// The aggregates body: the envelope with the ticker (none for grouped bars), `adjusted` and the
+/// counts.
 fn aggregates_body(
     request_id: &RequestId,
-    ticker: &str,
+    ticker: Option<&str>,
     adjusted: bool,
     bars: Vec<Value>,
     next_url: Option<String>,
@@ -106,13 +107,15 @@ fn aggregates_body(
     let mut body = json!({
         "status": "OK",
         "request_id": request_id.as_str(),
-        "ticker": ticker,
         "adjusted": adjusted,
         "queryCount": count,
         "resultsCount": count,
         "count": count,
         "results": bars,
     });
+    if let Some(ticker) = ticker {
+        body["ticker"] = Value::String(ticker.to_string());
+    }
     if let Some(next_url) = next_url {
         body["next_url"] = Value::String(next_url);
     }
@@ -236,7 +239,14 @@ pub fn range_of(
     let page = paging.window(limit, bars.len());
     let results: Vec<Value> = bars[page.clone()].iter().map(|b| bar(b, None)).collect();
     let next_url = paging.next_url(state, page.end, bars.len());
-    Ok(aggregates_body(request_id, &subject.ticker, adjusted, results, next_url).into_response())
+    Ok(aggregates_body(
+        request_id,
+        Some(&subject.ticker),
+        adjusted,
+        results,
+        next_url,
+    )
+    .into_response())
 }
 
 /// Options previous-day bar
@@ -308,7 +318,7 @@ fn previous_of(
         }
         break;
     }
-    Ok(aggregates_body(request_id, &subject.ticker, adjusted, results, None).into_response())
+    Ok(aggregates_body(request_id, Some(&subject.ticker), adjusted, results, None).into_response())
 }
 
 /// Options daily open-close
@@ -408,6 +418,56 @@ fn open_close_of(
         "adjusted": adjusted,
     }))
     .into_response())
+}
+
+/// Grouped daily bars
+///
+/// One day bar (with `T`) for every stock and fund the tape holds that traded in the session of
+/// `date`, by ticker; `limit` per page (default 5000, at most 10000).
+#[utoipa::path(
+    get,
+    path = "/v1/stocks/aggs/grouped/{date}",
+    tag = "stocks",
+    params(
+        ("date" = String, Path, description = "The session (YYYY-MM-DD)", example = "2025-01-15"),
+        ("adjusted" = Option<bool>, Query, description = "Accepted; prices are never adjusted"),
+        ("include_otc" = Option<bool>, Query, description = "Accepted; the tape holds no OTC securities"),
+        ("limit" = Option<u32>, Query, description = "Bars per page, default 5000, at most 10000"),
+        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+    ),
+    responses(
+        (status = 200, description = "Day bars with `T` in `results`"),
+        (status = 400, description = "`bad_request`: not a date"),
+        (status = 403, description = "`lookback_exceeded`"),
+    )
+)]
+pub async fn grouped(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Extension(key): Extension<ApiKey>,
+    OriginalUri(uri): OriginalUri,
+    PathParams(date): PathParams<String>,
+    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let day = parse_date("date", &date)?;
+    let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
+    let params = &paging.params;
+    let adjusted = params.boolean("adjusted", true)?;
+    params.boolean("include_otc", false)?;
+    let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
+    check_lookback(&state, &key, state.market_now(), "date", day)?;
+    let visible = super::access::visible_until(&state, &key);
+    let mut bars = Vec::new();
+    for ticker in super::stock_snapshots::traded_underlyings(&state)? {
+        let subject = Subject::stock(&ticker)?;
+        if let Some(day_bar) = day_bar(&state, &subject, day, visible)? {
+            bars.push(bar(&day_bar, Some(&ticker)));
+        }
+    }
+    let page = paging.window(limit, bars.len());
+    let next_url = paging.next_url(&state, page.end, bars.len());
+    let results = bars[page].to_vec();
+    Ok(aggregates_body(&request_id, None, adjusted, results, next_url).into_response())
 }
 
 /// The subject's trading summary of one session before `until`, if it traded by then.

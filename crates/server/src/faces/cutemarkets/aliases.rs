@@ -8,7 +8,7 @@ use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use store::keys::ApiKey;
 
-use super::{aggs, contracts, quotes, snapshots, tickers};
+use super::{aggs, contracts, quotes, snapshots, stock_reference};
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
@@ -141,5 +141,5 @@ pub async fn ticker_detail(
     path: PathParams<String>,
     query: QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    tickers::detail(state, request_id, key, path, query).await
+    stock_reference::detail(state, request_id, key, path, query).await
 }

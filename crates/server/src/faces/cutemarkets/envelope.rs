@@ -38,6 +38,8 @@ pub fn size(millionths: u64) -> rust_decimal::Decimal {
 struct Envelope<'a, T> {
     status: &'static str,
     request_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<usize>,
     results: T,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_url: Option<String>,
@@ -57,8 +59,21 @@ pub fn page<T: Serialize>(
     Json(Envelope {
         status: "OK",
         request_id: request_id.as_str(),
+        count: None,
         results,
         next_url,
+    })
+    .into_response()
+}
+
+/// A whole list with its `count` (the lists that are never paged).
+pub fn counted<T: Serialize>(request_id: &RequestId, results: &[T]) -> Response {
+    Json(Envelope {
+        status: "OK",
+        request_id: request_id.as_str(),
+        count: Some(results.len()),
+        results,
+        next_url: None,
     })
     .into_response()
 }

@@ -1,8 +1,7 @@
-//! The CuteMarkets face: `/v1` market data and paper trading, Polygon-style `/v2` and `/v3`
-//! aliases: the gate (keys, products, plans, rate limits), the status endpoint and, of the data
-//! endpoints, the options contracts list and detail, the expiration dates, options trades and
-//! quotes (history and last), options bars (range, previous day, open-close), indicators and
-//! the chain and contract snapshots so far; the others mount here as they arrive.
+//! The CuteMarkets face: `/v1` market data (options, stocks, reference, status) and paper
+//! trading, Polygon-style `/v2` and `/v3` aliases: the gate (keys, products, plans, rate
+//! limits) and the data endpoints, each a thin mapping from the tape. Paper trading mounts here
+//! when the engine arrives.
 
 pub mod access;
 pub mod aggs;
@@ -18,6 +17,8 @@ pub mod query;
 pub mod quotes;
 pub mod snapshots;
 pub mod status;
+pub mod stock_reference;
+pub mod stock_snapshots;
 pub mod subject;
 pub mod tickers;
 pub mod trades;
@@ -34,7 +35,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contracts::contract))
         .routes(routes!(expirations::expirations))
         .routes(routes!(tickers::search))
-        .routes(routes!(tickers::detail))
+        .routes(routes!(stock_reference::list))
+        .routes(routes!(stock_reference::types))
+        .routes(routes!(stock_reference::detail))
+        .routes(routes!(stock_reference::related_tickers))
         .routes(routes!(trades::trades))
         .routes(routes!(trades::last_trade))
         .routes(routes!(trades::stock_trades))
@@ -49,11 +53,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(aggs::stock_range))
         .routes(routes!(aggs::stock_previous))
         .routes(routes!(aggs::stock_open_close))
+        .routes(routes!(aggs::grouped))
         .routes(routes!(indicators::indicator))
         .routes(routes!(indicators::stock_indicator))
         .routes(routes!(snapshots::chain))
         .routes(routes!(snapshots::contract))
         .routes(routes!(snapshots::contract_by_ticker))
+        .routes(routes!(stock_snapshots::market))
+        .routes(routes!(stock_snapshots::single))
+        .routes(routes!(stock_snapshots::movers))
         .routes(routes!(aliases::aggregates))
         .routes(routes!(aliases::options_contracts))
         .routes(routes!(aliases::option_quotes))

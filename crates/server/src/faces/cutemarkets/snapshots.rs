@@ -188,7 +188,11 @@ fn snapshot_of(
 
 /// The instant a snapshot shows: `as_of` (a day stands for its last instant) or now, never later
 /// than the key's plan may see. Checked against the plan's lookback.
-fn snapshot_instant(state: &AppState, key: &ApiKey, params: &Params) -> Result<Timestamp, Problem> {
+pub(super) fn snapshot_instant(
+    state: &AppState,
+    key: &ApiKey,
+    params: &Params,
+) -> Result<Timestamp, Problem> {
     let visible = visible_until(state, key);
     let at = match params.get("as_of") {
         None => visible,
@@ -219,9 +223,9 @@ fn open_chain<'a>(
 }
 
 /// What the key's plan shows of a snapshot.
-struct Shape {
-    quotes: bool,
-    timeframe: &'static str,
+pub(super) struct Shape {
+    pub quotes: bool,
+    pub timeframe: &'static str,
 }
 
 /// CuteMarkets' `OptionContractSnapshot`; fields without a value are left out.
@@ -326,7 +330,7 @@ struct UnderlyingBody {
 }
 
 impl Shape {
-    fn of(state: &AppState, key: &ApiKey) -> Shape {
+    pub fn of(state: &AppState, key: &ApiKey) -> Shape {
         let plan = state.settings.plans.market_data(key.product, key.plan);
         Shape {
             quotes: plan.is_some_and(|p| p.quotes),

@@ -1,6 +1,5 @@
-//! Underlyings' reference data: `GET /v1/tickers/search/` (the underlyings the tape holds whose
-//! symbol or name matches a fragment, exact symbols first) and `GET /v1/stocks/tickers/{ticker}/`
-//! (one underlying's detail, also at Polygon's `/v3/reference/tickers/{ticker}`).
+//! `GET /v1/tickers/search/`: the underlyings the tape holds whose symbol or name matches a
+//! fragment, exact symbols first.
 
 use axum::Extension;
 use axum::extract::{OriginalUri, State};
@@ -9,11 +8,9 @@ use model::issuers::{issuer_of, search_rank};
 use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
-use super::access::check_lookback;
 use super::envelope;
 use super::paging::Paging;
-use super::query::{Params, parse_date};
-use crate::http::{PathParams, Problem, QueryParams, RequestId};
+use crate::http::{Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
 const DEFAULT_LIMIT: usize = 10;
@@ -78,66 +75,4 @@ pub async fn search(
         results,
         paging.next_url(&state, page.end, found.len()),
     ))
-}
-
-/// Ticker detail
-///
-/// An underlying the tape holds: its name, market, type and primary listing where the reference
-/// table knows them (fields it does not know, such as shares outstanding, are left out), and
-/// whether it had a session by `date` (default the market clock's day).
-#[utoipa::path(
-    get,
-    path = "/v1/stocks/tickers/{ticker}",
-    tag = "stocks",
-    params(
-        ("ticker" = String, Path, description = "The underlying's ticker", example = "SPY"),
-        ("date" = Option<String>, Query, description = "The day to describe it on (YYYY-MM-DD)"),
-    ),
-    responses(
-        (status = 200, description = "The ticker's detail in `results` (an object)"),
-        (status = 400, description = "`bad_request`: a malformed ticker or date"),
-        (status = 403, description = "`lookback_exceeded`"),
-        (status = 404, description = "`not_found`: the tape has no market data of it"),
-    )
-)]
-pub async fn detail(
-    State(state): State<AppState>,
-    request_id: RequestId,
-    Extension(key): Extension<ApiKey>,
-    PathParams(ticker): PathParams<String>,
-    QueryParams(pairs): QueryParams<Vec<(String, String)>>,
-) -> Result<Response, Problem> {
-    let now = state.market_now();
-    let date = match Params::new(pairs).get("date") {
-        Some(text) => parse_date("date", text)?,
-        None => model::calendar::new_york_date(now),
-    };
-    check_lookback(&state, &key, now, "date", date)?;
-    let sessions = if model::symbol::is_ticker(&ticker) {
-        state.tape.sessions(&ticker)?
-    } else {
-        Vec::new()
-    };
-    if sessions.is_empty() {
-        return Err(Problem::not_found(format!(
-            "no market data of ticker {ticker:?}"
-        )));
-    }
-    let mut row = Map::new();
-    row.insert("ticker".into(), ticker.as_str().into());
-    let issuer = issuer_of(&ticker);
-    if let Some(issuer) = issuer {
-        row.insert("name".into(), issuer.name.into());
-    }
-    let market = issuer.map_or("stocks", |i| i.kind.market());
-    row.insert("market".into(), market.into());
-    row.insert("locale".into(), "us".into());
-    if let Some(issuer) = issuer {
-        row.insert("primary_exchange".into(), issuer.primary_exchange.into());
-        row.insert("type".into(), issuer.kind.code().into());
-    }
-    row.insert("active".into(), sessions.iter().any(|d| *d <= date).into());
-    row.insert("currency_name".into(), "usd".into());
-    row.insert("ticker_root".into(), ticker.as_str().into());
-    Ok(envelope::ok(&request_id, Value::Object(row)))
 }

@@ -202,12 +202,17 @@ impl Numbering {
     };
 
     pub fn of(subject: &Subject) -> Numbering {
+        match subject.market {
+            Market::Options => Numbering::OPTIONS,
+            Market::Stocks => Numbering::stock(&subject.underlying),
+        }
+    }
+
+    /// A stock's: the stock exchange ids and the tape of its listing.
+    pub fn stock(ticker: &str) -> Numbering {
         Numbering {
-            market: subject.market,
-            tape: match subject.market {
-                Market::Options => None,
-                Market::Stocks => issuer_of(&subject.underlying).and_then(|i| i.sip_tape()),
-            },
+            market: Market::Stocks,
+            tape: issuer_of(ticker).and_then(|i| i.sip_tape()),
         }
     }
 

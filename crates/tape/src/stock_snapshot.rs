@@ -1,0 +1,114 @@
+//! A stock (or fund) as it stood at one instant: the session so far, its latest complete minute,
+//! the previous session, the last trade and the NBBO. Nothing after the instant is read.
+
+use std::time::Duration;
+
+use jiff::civil::Date;
+use model::Timestamp;
+use rust_decimal::Decimal;
+
+use crate::error::TapeError;
+use crate::format::Owner;
+use crate::records::{Bar, Quote, Trade, px_to_decimal};
+use crate::tape::Tape;
+
+const MINUTE: i64 = 60_000_000_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StockSnapshot {
+    /// The session in force at the instant.
+    pub session_date: Date,
+    /// The session's trading up to the instant, when it traded.
+    pub day: Option<Bar>,
+    /// The latest minute that had ended by the instant, when it traded.
+    pub minute: Option<Bar>,
+    /// The previous session's summary, when it traded.
+    pub previous_day: Option<Bar>,
+    /// The latest trade at or before the instant, in this session or an earlier one.
+    pub last_trade: Option<Trade>,
+    /// The NBBO at the instant, in this session or an earlier one.
+    pub quote: Option<Quote>,
+}
+
+impl StockSnapshot {
+    /// The latest price: the last trade's.
+    pub fn last_price(&self) -> Option<Decimal> {
+        self.last_trade.map(|t| px_to_decimal(t.price))
+    }
+
+    /// The change of the last price from the previous session's close: in dollars, and in
+    /// percent to four places.
+    pub fn change(&self) -> Option<(Decimal, Decimal)> {
+        let previous = px_to_decimal(self.previous_day?.close);
+        if previous.is_zero() {
+            return None;
+        }
+        let change = self.last_price()? - previous;
+        Some((
+            change,
+            (change / previous * Decimal::ONE_HUNDRED).round_dp(4),
+        ))
+    }
+
+    /// When anything shown last changed.
+    pub fn updated(&self) -> Option<Timestamp> {
+        let trade = self.last_trade.map(|t| t.ts);
+        let quote = self.quote.map(|q| q.ts);
+        trade.max(quote)
+    }
+}
+
+impl Tape {
+    /// `underlying`'s own series as they stood at `at`; `None` when the tape has no session of it
+    /// by then.
+    pub fn stock_at(
+        &self,
+        underlying: &str,
+        at: Timestamp,
+    ) -> Result<Option<StockSnapshot>, TapeError> {
+        let days = self.sessions_in_force(underlying, at)?;
+        let Some((&today, earlier)) = days.split_first() else {
+            return Ok(None);
+        };
+        let Some(session) = self.session(underlying, today)? else {
+            return Ok(None);
+        };
+        let owner = Owner::Underlying;
+        let through = Timestamp::from_nanos(at.as_nanos().saturating_add(1));
+        let day = session.day_before(owner, through)?;
+        let midnight = model::calendar::new_york_instant(today, 0, 0, 0);
+        let this_minute =
+            Timestamp::from_nanos(through.as_nanos() - through.as_nanos().rem_euclid(MINUTE));
+        let minute = session
+            .bars(owner, Duration::from_secs(60), midnight, this_minute)?
+            .pop();
+        let previous_day = match earlier.first() {
+            Some(day) => self.session(underlying, *day)?.and_then(|s| s.day(owner)),
+            None => None,
+        };
+        let mut last_trade = session.last_trade_at(owner, at)?;
+        let mut quote = session.quote_at(owner, at)?;
+        for day in earlier {
+            if last_trade.is_some() && quote.is_some() {
+                break;
+            }
+            let Some(session) = self.session(underlying, *day)? else {
+                continue;
+            };
+            if last_trade.is_none() {
+                last_trade = session.last_trade_at(owner, at)?;
+            }
+            if quote.is_none() {
+                quote = session.quote_at(owner, at)?;
+            }
+        }
+        Ok(Some(StockSnapshot {
+            session_date: today,
+            day,
+            minute,
+            previous_day,
+            last_trade,
+            quote,
+        }))
+    }
+}
