@@ -43,38 +43,63 @@ pub fn group(
     }))
 }
 
-/// [`group`] over bars already given their bucket key and start.
-fn group_keyed(items: impl IntoIterator<Item = (i64, Timestamp, Bar)>) -> Vec<Bar> {
-    let mut out: Vec<(i64, Bar, i128)> = Vec::new();
-    for (key, start, bar) in items {
-        let notional = i128::from(bar.vwap) * i128::from(bar.volume);
-        match out.last_mut() {
-            Some((current_key, current, sum)) if *current_key == key => {
+/// A running summary of time-ordered bars: the first open and last close, highs and lows
+/// extended, volumes and transactions added, the VWAP weighted by volume.
+#[derive(Clone, Copy, Debug, Default)]
+struct Summary {
+    bar: Option<Bar>,
+    notional: i128,
+}
+
+impl Summary {
+    fn add(&mut self, bar: &Bar) {
+        self.notional += i128::from(bar.vwap) * i128::from(bar.volume);
+        match &mut self.bar {
+            Some(current) => {
                 current.high = current.high.max(bar.high);
                 current.low = current.low.min(bar.low);
                 current.close = bar.close;
                 current.volume += bar.volume;
                 current.transactions += bar.transactions;
-                *sum += notional;
             }
-            _ => out.push((key, Bar { start, ..bar }, notional)),
+            None => self.bar = Some(*bar),
+        }
+    }
+
+    fn finish(self) -> Option<Bar> {
+        let mut bar = self.bar?;
+        bar.vwap = if bar.volume > 0 {
+            (self.notional / i128::from(bar.volume)) as i64
+        } else {
+            bar.close
+        };
+        Some(bar)
+    }
+}
+
+/// [`group`] over bars already given their bucket key and start.
+fn group_keyed(items: impl IntoIterator<Item = (i64, Timestamp, Bar)>) -> Vec<Bar> {
+    let mut out: Vec<(i64, Summary)> = Vec::new();
+    for (key, start, bar) in items {
+        match out.last_mut() {
+            Some((current_key, summary)) if *current_key == key => summary.add(&bar),
+            _ => {
+                let mut summary = Summary::default();
+                summary.add(&Bar { start, ..bar });
+                out.push((key, summary));
+            }
         }
     }
     out.into_iter()
-        .map(|(_, mut bar, sum)| {
-            bar.vwap = if bar.volume > 0 {
-                (sum / i128::from(bar.volume)) as i64
-            } else {
-                bar.close
-            };
-            bar
-        })
+        .filter_map(|(_, summary)| summary.finish())
         .collect()
 }
 
 /// One bar summarising a run of bars (a session's day bar), starting where the first does.
 pub fn combine(bars: &[Bar]) -> Option<Bar> {
-    group(bars.iter().copied(), |_| (0, bars[0].start)).pop()
+    let mut summary = Summary::default();
+    bars.iter().for_each(|bar| summary.add(bar));
+    summary.finish()
 }
 
 fn print(ts: Timestamp, price: i64, size: u64) -> Bar {
@@ -198,24 +223,38 @@ impl SessionFile {
             return Ok(self.day(owner));
         }
         let midnight = calendar::new_york_instant(date, 0, 0, 0);
-        let step = Duration::from_nanos(MINUTE as u64);
-        if self.count(owner, Kind::Bars) == 0 {
-            return Ok(combine(&self.bars(owner, step, midnight, to)?));
+        // Stored minute bars up to the minute `to` falls in (whose bar would show trades after
+        // `to`), then that minute's trades; without stored bars, the trades (or an index's
+        // values) themselves. Folded as they are read: a snapshot asks this of every contract.
+        let mut day = Summary::default();
+        let mut trades_from = midnight;
+        if self.count(owner, Kind::Bars) > 0 {
+            trades_from = Timestamp::from_nanos(to.as_nanos() - to.as_nanos().rem_euclid(MINUTE))
+                .max(midnight);
+            self.visit::<Bar>(owner, midnight, trades_from, |bars| {
+                bars.iter().for_each(|bar| day.add(bar));
+            })?;
         }
-        // Stored minute bars up to the minute `to` falls in, whose bar would show trades after
-        // `to`; that minute comes from its trades.
-        let minute = Timestamp::from_nanos(to.as_nanos() - to.as_nanos().rem_euclid(MINUTE));
-        let mut bars = self.bars(owner, step, midnight, minute)?;
-        let partial = self.range::<Trade>(
-            owner,
-            minute.max(midnight),
-            to,
-            Order::Ascending,
-            None,
-            usize::MAX,
-        )?;
-        bars.extend(partial.records.iter().map(|t| print(t.ts, t.price, t.size)));
-        Ok(combine(&bars))
+        if self.count(owner, Kind::Trades) > 0 {
+            self.visit::<Trade>(owner, trades_from, to, |trades| {
+                for t in trades {
+                    day.add(&print(t.ts, t.price, t.size));
+                }
+            })?;
+        } else {
+            self.visit::<IndexValue>(owner, trades_from, to, |values| {
+                for v in values {
+                    day.add(&print(v.ts, v.value, 0));
+                }
+            })?;
+        }
+        // The day starts at its first minute, however it was built.
+        Ok(day.finish().map(|bar| Bar {
+            start: Timestamp::from_nanos(
+                bar.start.as_nanos() - bar.start.as_nanos().rem_euclid(MINUTE),
+            ),
+            ..bar
+        }))
     }
 }
 

@@ -144,6 +144,32 @@ impl SessionFile {
             .records)
     }
 
+    /// Hands `each` the records of a series with `from <= ts < to` in time order, a chunk's slice
+    /// at a time, without copying them out.
+    pub fn visit<R: Record>(
+        &self,
+        owner: Owner,
+        from: Timestamp,
+        to: Timestamp,
+        mut each: impl FnMut(&[R]),
+    ) -> Result<(), TapeError> {
+        let Some(series) = self.series_index(owner, R::KIND) else {
+            return Ok(());
+        };
+        if from >= to {
+            return Ok(());
+        }
+        let end = self.lower_bound::<R>(series, to)?;
+        let mut position = self.lower_bound::<R>(series, from)?;
+        while position < end {
+            let (chunk, at) = self.nth::<R>(series, position)?;
+            let take = (chunk.len() - at).min((end - position) as usize);
+            each(&chunk[at..at + take]);
+            position += take as u64;
+        }
+        Ok(())
+    }
+
     /// Records of a series with `from <= ts < to`, at most `limit`, starting at `resume` (a
     /// position returned as `next` by the previous page) or at the start of the range.
     pub fn range<R: Record>(
