@@ -25,9 +25,10 @@
 //! **Values.** `date` is `YYYYMMDD` (or `YYYY-MM-DD` with `pretty_time=true`) and `ms_of_day`
 //! milliseconds after New York midnight (or `HH:MM:SS.mmm`); together they are a New York
 //! wall-clock time, made an instant with the tz database. Prices are dollars, converted exactly.
-//! Exchange and condition codes are ThetaData's own numbering, which the tape stores, and are
-//! kept as they are. Trades with `records_back != 0` (cancels and inserts of earlier prints)
-//! are left out; the `ext_condition` columns (unused for options) are not stored. A quote side
+//! Exchange and condition codes are ThetaData's own numbering, which the tape stores: codes
+//! ThetaData defines are kept as they are, others become unknown (`model::thetadata_codes`).
+//! Trades with `records_back != 0` (cancels and inserts of earlier prints) are left out; the
+//! `ext_condition` columns (unused for options) are not stored. A quote side
 //! with price 0 is absent. EOD rows become one bar at New York midnight of the date, which is the
 //! session's day summary (importing one replaces the bars of that kind in the sessions it
 //! touches); EOD and OHLC rows with no prices (no trades) are skipped; the EOD report's closing
@@ -42,6 +43,7 @@ use std::sync::atomic::Ordering;
 use jiff::civil::Date;
 use model::Timestamp;
 use model::symbol::{OptionSymbol, Right, Root, Strike};
+use model::thetadata_codes;
 use tape::{Bar, IndexValue, Owner, Quote, Trade};
 
 use crate::csv_rows::each_row;
@@ -493,7 +495,8 @@ enum Parsed {
 }
 
 fn venue(name: &str, text: &[u8]) -> Result<u16, String> {
-    Ok(fields::integer::<u16>(name, text)?.unwrap_or(0))
+    Ok(fields::integer::<u16>(name, text)?
+        .map_or(0, |code| thetadata_codes::venue_from_thetadata(code.into())))
 }
 
 fn required_price(name: &str, text: &[u8]) -> Result<i64, String> {
@@ -554,7 +557,8 @@ impl Request {
                 let price = required_price("price", get(cols.price))?;
                 let size = fields::size("size", get(cols.size))?.ok_or("size is empty")?;
                 let exchange = venue("exchange", get(cols.exchange))?;
-                let condition: Option<u16> = fields::integer("condition", get(cols.condition))?;
+                let condition = fields::integer::<u16>("condition", get(cols.condition))?
+                    .map(|code| thetadata_codes::condition_from_thetadata(code.into()));
                 let sequence: Option<i64> = fields::integer("sequence", get(cols.sequence))?;
                 if records_back != 0 {
                     return Ok(Parsed::Nothing);

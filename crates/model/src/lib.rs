@@ -15,6 +15,7 @@ pub mod plans;
 pub mod polygon_codes;
 pub mod roots;
 pub mod symbol;
+pub mod thetadata_codes;
 pub mod time;
 pub mod venues;
 

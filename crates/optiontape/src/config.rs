@@ -4,7 +4,7 @@
 use anyhow::{Context, bail};
 use clap::Args;
 use model::plans::{ColumnPlan, MarketDataPlan};
-use model::{ClockSetting, Plan, PlanBook, Product};
+use model::{ClockSetting, Plan, PlanBook, Product, Timestamp};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -82,6 +82,60 @@ pub struct FileConfig {
     pub demo: DemoFile,
     #[serde(default)]
     pub pricing: PricingFile,
+    #[serde(default)]
+    pub column: ColumnFile,
+}
+
+/// The column API: deprecation of its version and the longest date ranges it serves.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnFile {
+    /// RFC 3339 instants.
+    pub deprecated_at: Option<String>,
+    pub sunset_at: Option<String>,
+    pub successor_url: Option<String>,
+    pub eod_max_days: Option<u32>,
+    pub intraday_max_days: Option<u32>,
+    pub trades_max_days: Option<u32>,
+}
+
+impl ColumnFile {
+    /// The settings this section gives, over the defaults.
+    pub fn settings(&self) -> anyhow::Result<server::ColumnSettings> {
+        let instant = |name: &str, text: &Option<String>| -> anyhow::Result<Option<Timestamp>> {
+            text.as_deref()
+                .map(|t| {
+                    Timestamp::parse_rfc3339(t).with_context(|| {
+                        format!("the config file's column.{name} must be an RFC 3339 instant")
+                    })
+                })
+                .transpose()
+        };
+        let defaults = server::ColumnSettings::default();
+        let days = |name: &str, value: Option<u32>, default: u32| -> anyhow::Result<u32> {
+            match value {
+                Some(0) => bail!("the config file's column.{name} must be at least 1"),
+                Some(days) => Ok(days),
+                None => Ok(default),
+            }
+        };
+        Ok(server::ColumnSettings {
+            deprecated_at: instant("deprecated_at", &self.deprecated_at)?,
+            sunset_at: instant("sunset_at", &self.sunset_at)?,
+            successor_url: self.successor_url.clone(),
+            eod_max_days: days("eod_max_days", self.eod_max_days, defaults.eod_max_days)?,
+            intraday_max_days: days(
+                "intraday_max_days",
+                self.intraday_max_days,
+                defaults.intraday_max_days,
+            )?,
+            trades_max_days: days(
+                "trades_max_days",
+                self.trades_max_days,
+                defaults.trades_max_days,
+            )?,
+        })
+    }
 }
 
 /// Inputs of the implied volatility and Greeks in snapshots.
@@ -307,5 +361,44 @@ mod tests {
         );
         let typo = toml::from_str::<FileConfig>("bnd = \"0.0.0.0:1\"").unwrap_err();
         assert!(typo.to_string().contains("unknown field `bnd`"), "{typo}");
+    }
+
+    #[test]
+    fn the_column_section_sets_deprecation_and_span_limits() {
+        let file: FileConfig = toml::from_str(
+            r#"
+            [column]
+            deprecated_at = "2026-01-01T00:00:00Z"
+            sunset_at = "2026-07-01T00:00:00Z"
+            successor_url = "https://lab.example.com/docs#v2"
+            intraday_max_days = 5
+            "#,
+        )
+        .unwrap();
+        let column = file.column.settings().unwrap();
+        assert_eq!(column.deprecated_at.unwrap().as_seconds(), 1_767_225_600);
+        assert_eq!(column.sunset_at.unwrap().as_seconds(), 1_782_864_000);
+        assert_eq!(
+            column.successor_url.as_deref(),
+            Some("https://lab.example.com/docs#v2")
+        );
+        assert_eq!(
+            (
+                column.eod_max_days,
+                column.intraday_max_days,
+                column.trades_max_days
+            ),
+            (3_660, 5, 31)
+        );
+        assert_eq!(
+            FileConfig::default().column.settings().unwrap(),
+            server::ColumnSettings::default()
+        );
+        let bad = |text: &str| {
+            let file: FileConfig = toml::from_str(text).unwrap();
+            file.column.settings().unwrap_err().to_string()
+        };
+        assert!(bad("[column]\nsunset_at = \"July\"").contains("column.sunset_at"));
+        assert!(bad("[column]\ntrades_max_days = 0").contains("at least 1"));
     }
 }

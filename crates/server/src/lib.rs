@@ -15,7 +15,7 @@ pub mod pages;
 pub mod settings;
 pub mod state;
 
-pub use settings::{MailSettings, Settings};
+pub use settings::{ColumnSettings, MailSettings, Settings};
 pub use state::{AppState, WallClock};
 
 use axum::Router;

@@ -1,6 +1,6 @@
 //! What a deployment decides: where it is reachable, how it sends e-mail, the plan tables.
 
-use model::{ClockSetting, PlanBook};
+use model::{ClockSetting, PlanBook, Timestamp};
 use std::path::PathBuf;
 
 #[derive(Clone, Debug)]
@@ -20,6 +20,35 @@ pub struct Settings {
     /// Continuously compounded rate that discounts option premiums when snapshots compute
     /// implied volatility and Greeks (the carry itself comes from put-call parity).
     pub risk_free_rate: f64,
+    pub column: ColumnSettings,
+}
+
+/// The column API's version lifecycle (spec A.10) and the longest date ranges it serves (A.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnSettings {
+    /// From this instant responses carry `Deprecation: @<unix seconds>`.
+    pub deprecated_at: Option<Timestamp>,
+    /// Announced in `Sunset`; from this instant every endpoint but health answers 410 `gone`.
+    pub sunset_at: Option<Timestamp>,
+    /// Sent as `Link: <url>; rel="successor-version"` once deprecated.
+    pub successor_url: Option<String>,
+    /// Longest `start_date`..=`end_date` in calendar days, both ends counted.
+    pub eod_max_days: u32,
+    pub intraday_max_days: u32,
+    pub trades_max_days: u32,
+}
+
+impl Default for ColumnSettings {
+    fn default() -> Self {
+        ColumnSettings {
+            deprecated_at: None,
+            sunset_at: None,
+            successor_url: None,
+            eod_max_days: 3_660,
+            intraday_max_days: 31,
+            trades_max_days: 31,
+        }
+    }
 }
 
 /// The risk-free rate snapshots use unless configured: near the U.S. Treasury bill yields of
@@ -49,6 +78,7 @@ impl Settings {
             simulator_accepts_bearer: false,
             market_clock: ClockSetting::Replay,
             risk_free_rate: DEFAULT_RISK_FREE_RATE,
+            column: ColumnSettings::default(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod bars;
 mod bits;
 pub mod codec;
 pub mod columns;
+pub mod contract_days;
 pub mod error;
 pub mod format;
 mod prefix;
@@ -25,6 +26,7 @@ pub mod underlying;
 pub mod writer;
 
 pub use bars::Span;
+pub use contract_days::ContractDay;
 pub use error::TapeError;
 pub use format::{ContractEntry, Kind, Owner};
 pub use query::{Order, Page};

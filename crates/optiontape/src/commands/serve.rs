@@ -39,6 +39,7 @@ pub async fn run(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Resu
         settings.risk_free_rate = rate;
     }
     file.plans.apply(&mut settings.plans);
+    settings.column = file.column.settings()?;
 
     let state = AppState::new(store, Arc::new(WallClock), settings)?;
     let app = App::new(state.clone(), axum::Router::new())?;

@@ -87,6 +87,7 @@ impl Face {
             (_, ProblemKind::PlanUpgradeRequired) => "plan_upgrade_required",
             (_, ProblemKind::LookbackExceeded) => "lookback_exceeded",
             (_, ProblemKind::NotFound) => "not_found",
+            (_, ProblemKind::Gone) => "gone",
             (_, ProblemKind::Conflict) => "conflict",
             (_, ProblemKind::IdempotencyConflict) => "idempotency_conflict",
             (_, ProblemKind::RateLimited | ProblemKind::QuotaExceeded) => "rate_limit_exceeded",

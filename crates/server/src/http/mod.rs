@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod extract;
 pub mod face;
+pub mod numbers;
 pub mod path;
 pub mod problem;
 pub mod request_id;

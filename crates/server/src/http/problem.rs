@@ -20,6 +20,8 @@ pub enum ProblemKind {
     LookbackExceeded,
     NotFound,
     MethodNotAllowed,
+    /// The API version asked for is past its sunset.
+    Gone,
     Conflict,
     IdempotencyConflict,
     PayloadTooLarge,
@@ -42,6 +44,7 @@ impl ProblemKind {
             | ProblemKind::LookbackExceeded => StatusCode::FORBIDDEN,
             ProblemKind::NotFound => StatusCode::NOT_FOUND,
             ProblemKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ProblemKind::Gone => StatusCode::GONE,
             ProblemKind::Conflict | ProblemKind::IdempotencyConflict => StatusCode::CONFLICT,
             ProblemKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use crate::support::{T0, TestServer, header};
 
-const PATH: &str = "/v1/options/quote/eod";
+/// A column path no real route takes, so the counting handler can be mounted there.
+const PATH: &str = "/v1/options/quote/counting";
 
 /// A column-shaped handler that records each execution and takes a moment, so concurrent
 /// duplicates really overlap.

@@ -1,6 +1,8 @@
 //! The server over real sockets. One test binary, one module per concern.
 
 mod aggs;
+mod column;
+mod column_rules;
 mod contracts;
 mod conventions;
 mod credits;

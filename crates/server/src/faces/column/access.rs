@@ -95,11 +95,23 @@ fn finish(mut response: Response, key: Option<&ApiKey>, extra: HeaderMap) -> Res
     response
 }
 
-/// The column gate. Health is open; every other column path needs a key.
+/// The column gate: the version's lifecycle headers on every response; health is open; past the
+/// sunset every other path is gone; before it, every other path needs a key.
 pub async fn gate(state: AppState, req: Request, next: Next) -> Response {
-    if req.uri().path() == HEALTH_PATH {
-        return finish(next.run(req).await, None, HeaderMap::new());
-    }
+    let lifecycle = super::lifecycle::headers(&state.settings.column);
+    let mut response = if req.uri().path() == HEALTH_PATH {
+        finish(next.run(req).await, None, HeaderMap::new())
+    } else if let Some(problem) = super::lifecycle::gone(&state.settings.column, state.now()) {
+        finish(problem.into_response(), None, HeaderMap::new())
+    } else {
+        admit(state, req, next).await
+    };
+    response.headers_mut().extend(lifecycle);
+    response
+}
+
+/// Authentication, plan, idempotency and rate limits of a data path.
+async fn admit(state: AppState, req: Request, next: Next) -> Response {
     let key = match authenticate(&state, req.headers()).await {
         Ok(key) => key,
         Err(problem) => return finish(problem.into_response(), None, HeaderMap::new()),
