@@ -28,6 +28,8 @@ pub struct Shared {
     pub market: MarketClock,
     /// Signs the `page` tokens of `next_url`.
     pub pages: crate::pages::PageSigner,
+    /// Option snapshots written at the latest instant asked.
+    pub snapshots: crate::faces::cutemarkets::snapshot_cache::SnapshotCache,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             tape,
             market,
             pages,
+            snapshots: Default::default(),
         })))
     }
 

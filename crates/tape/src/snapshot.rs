@@ -191,6 +191,16 @@ impl ChainAt<'_> {
         self.session.date()
     }
 
+    /// The instant the chain stands at.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+
+    /// The session in force.
+    pub fn session(&self) -> &Arc<SessionFile> {
+        &self.session
+    }
+
     pub fn underlying(&self) -> Option<UnderlyingPrice> {
         self.underlying
     }

@@ -15,6 +15,7 @@ pub mod news;
 pub mod paging;
 pub mod query;
 pub mod quotes;
+pub mod snapshot_cache;
 pub mod snapshots;
 pub mod status;
 pub mod stock_reference;

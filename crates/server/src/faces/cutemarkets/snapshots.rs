@@ -14,6 +14,8 @@ use model::symbol::OptionSymbol;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Number;
+use serde_json::value::RawValue;
+use std::sync::Arc;
 use store::keys::ApiKey;
 use tape::records::px_to_decimal;
 use tape::{ChainAt, ContractSnapshot};
@@ -23,6 +25,7 @@ use super::contracts::{ContractFilter, OptionContract, sort_contracts};
 use super::envelope::{self, dollars, number};
 use super::paging::Paging;
 use super::query::{Params, instants, option_ticker};
+use super::snapshot_cache::Body;
 use super::trades;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
@@ -92,17 +95,48 @@ pub async fn chain(
     sort_contracts(&mut contracts, sort, descending);
     let page = paging.window(limit, contracts.len());
     let shape = Shape::of(&state, &key);
-    let mut results = Vec::with_capacity(page.len());
-    for symbol in &contracts[page.clone()] {
-        if let Some(snapshot) = chain.snapshot(symbol)? {
-            results.push(shape.snapshot(&chain, &snapshot));
-        }
-    }
+    let results: Vec<Arc<RawValue>> = bodies(&state, &mut chain, &shape, &contracts[page.clone()])?
+        .into_iter()
+        .flatten()
+        .collect();
     Ok(envelope::page(
         &request_id,
         results,
         paging.next_url(&state, page.end, contracts.len()),
     ))
+}
+
+/// The written snapshots of `symbols` in the chain (`None` for one not listed then): kept ones
+/// from the cache, the others assembled, written and kept.
+fn bodies(
+    state: &AppState,
+    chain: &mut ChainAt<'_>,
+    shape: &Shape,
+    symbols: &[OptionSymbol],
+) -> Result<Vec<Body>, Problem> {
+    let underlying = chain.session().underlying().to_string();
+    let key = (shape.quotes, shape.timeframe);
+    let (at, session) = (chain.at(), chain.session().clone());
+    let cache = &state.snapshots;
+    let mut found = cache.lookup(&underlying, key, at, &session, symbols);
+    let mut written = Vec::new();
+    for (symbol, slot) in symbols.iter().zip(&mut found) {
+        if slot.is_none() {
+            let body = match chain.snapshot(symbol)? {
+                Some(snapshot) => Some(Arc::from(
+                    serde_json::value::to_raw_value(&shape.snapshot(chain, &snapshot))
+                        .map_err(Problem::internal)?,
+                )),
+                None => None,
+            };
+            written.push((*symbol, body.clone()));
+            *slot = Some(body);
+        }
+    }
+    if !written.is_empty() {
+        cache.keep(&underlying, key, at, &session, written);
+    }
+    Ok(found.into_iter().flatten().collect())
 }
 
 /// Option contract snapshot
@@ -176,14 +210,14 @@ fn snapshot_of(
     let at = snapshot_instant(state, key, params)?;
     let underlying = root_info(symbol.root.as_str()).underlying;
     let mut chain = open_chain(state, underlying, at)?;
-    let Some(snapshot) = chain.snapshot(symbol)? else {
-        return Err(Problem::not_found(format!(
+    let shape = Shape::of(state, key);
+    match bodies(state, &mut chain, &shape, std::slice::from_ref(symbol))?.pop() {
+        Some(Some(body)) => Ok(envelope::ok(request_id, body)),
+        _ => Err(Problem::not_found(format!(
             "{} is not listed at {at}",
             symbol.polygon()
-        )));
-    };
-    let shape = Shape::of(state, key);
-    Ok(envelope::ok(request_id, shape.snapshot(&chain, &snapshot)))
+        ))),
+    }
 }
 
 /// The instant a snapshot shows: `as_of` (a day stands for its last instant) or now, never later
