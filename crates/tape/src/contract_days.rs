@@ -20,11 +20,13 @@ use crate::reader::SessionFile;
 use crate::records::{Bar, Quote, Trade};
 use crate::tape::Tape;
 
-/// A contract in one session.
+/// A contract in one session, read up to an instant (the market's "now": nothing later is
+/// shown, as in a live market).
 #[derive(Clone, Debug)]
 pub struct ContractDay {
     pub session: Arc<SessionFile>,
     pub owner: Owner,
+    pub until: Timestamp,
 }
 
 /// New York midnight at the start of `date`.
@@ -64,8 +66,9 @@ impl ContractDay {
     }
 
     /// The day's trading summary; `None` when the contract did not trade.
-    pub fn summary(&self) -> Option<Bar> {
-        self.session.day(self.owner)
+    pub fn summary(&self) -> Result<Option<Bar>, TapeError> {
+        self.session
+            .day_before(self.owner, next_instant(self.until))
     }
 
     /// The last quote of the date at or before the regular close (16:00, or 13:00 on early
@@ -75,7 +78,7 @@ impl ContractDay {
         let close = calendar::session(date)
             .map(|s| s.close)
             .unwrap_or_else(|| calendar::new_york_instant(date, 16, 0, 0));
-        let quote = self.session.quote_at(self.owner, close)?;
+        let quote = self.session.quote_at(self.owner, close.min(self.until))?;
         Ok(quote.filter(|q| q.ts >= midnight(date)))
     }
 
@@ -128,7 +131,8 @@ impl ContractDay {
         }
         let start = first_ms.div_ceil(step_ms).saturating_mul(step_ms);
         let times: Vec<u32> = (start..=last_ms).step_by(step_ms as usize).collect();
-        let instants = wall_clock_instants(self.date(), &times);
+        let mut instants = wall_clock_instants(self.date(), &times);
+        instants.retain(|t| *t <= self.until);
         let quotes = self.quotes_at(&instants)?;
         Ok(times
             .into_iter()
@@ -143,7 +147,8 @@ impl ContractDay {
         let end = date
             .tomorrow()
             .map(midnight)
-            .unwrap_or(Timestamp::from_nanos(i64::MAX));
+            .unwrap_or(Timestamp::from_nanos(i64::MAX))
+            .min(next_instant(self.until));
         Ok(self
             .session
             .range::<Trade>(
@@ -166,9 +171,12 @@ impl Tape {
         symbol: &OptionSymbol,
         from: Date,
         to: Date,
+        until: Timestamp,
     ) -> Result<Vec<ContractDay>, TapeError> {
         let underlying = root_info(symbol.root.as_str()).underlying;
-        let to = to.min(symbol.expiration);
+        let to = to
+            .min(symbol.expiration)
+            .min(calendar::new_york_date(until));
         let mut days = Vec::new();
         for date in self.sessions(underlying)? {
             if date < from || date > to {
@@ -177,7 +185,11 @@ impl Tape {
             if let Some(session) = self.session(underlying, date)?
                 && let Some(owner) = session.contract(symbol)
             {
-                days.push(ContractDay { session, owner });
+                days.push(ContractDay {
+                    session,
+                    owner,
+                    until,
+                });
             }
         }
         Ok(days)
@@ -206,11 +218,12 @@ impl Tape {
         &self,
         root: &Root,
         expiration: Date,
+        until: Date,
     ) -> Result<Vec<OptionSymbol>, TapeError> {
         let underlying = root_info(root.as_str()).underlying;
         let mut out = Vec::new();
         for date in self.sessions(underlying)? {
-            if date > expiration {
+            if date > expiration || date > until {
                 break;
             }
             let Some(session) = self.session(underlying, date)? else {

@@ -36,6 +36,10 @@ fn trade(ts: Timestamp, sequence: u64) -> Trade {
     }
 }
 
+/// Reading "until" no particular instant: everything.
+const LATER: Timestamp = Timestamp::from_nanos(i64::MAX);
+const LATER_DAY: Date = Date::constant(2099, 12, 31);
+
 fn seconds_after(t: Timestamp, s: u64) -> Timestamp {
     t.plus(Duration::from_secs(s))
 }
@@ -78,7 +82,7 @@ fn days_are_the_sessions_that_list_the_contract() {
     let tape = write(dir.path());
     let call = symbol("O:SPY250117C00590000");
     let days = |from, to| -> Vec<Date> {
-        tape.contract_days(&call, from, to)
+        tape.contract_days(&call, from, to, LATER)
             .unwrap()
             .iter()
             .map(|d| d.date())
@@ -100,11 +104,11 @@ fn days_are_the_sessions_that_list_the_contract() {
     assert!(!tape.ever_listed(&expired).unwrap());
 
     let chain = tape
-        .expiration_contracts(&Root::new("SPY").unwrap(), date(2025, 1, 17))
+        .expiration_contracts(&Root::new("SPY").unwrap(), date(2025, 1, 17), LATER_DAY)
         .unwrap();
     assert_eq!(chain, [call, symbol("O:SPY250117P00580000")]);
     assert!(
-        tape.expiration_contracts(&Root::new("SPY").unwrap(), date(2025, 1, 24))
+        tape.expiration_contracts(&Root::new("SPY").unwrap(), date(2025, 1, 24), LATER_DAY)
             .unwrap()
             .is_empty()
     );
@@ -116,7 +120,7 @@ fn a_day_reads_its_own_date_only() {
     let tape = write(dir.path());
     let call = symbol("O:SPY250117C00590000");
     let day = &tape
-        .contract_days(&call, date(2025, 1, 14), date(2025, 1, 14))
+        .contract_days(&call, date(2025, 1, 14), date(2025, 1, 14), LATER)
         .unwrap()[0];
     let open = calendar::session(day.date()).unwrap().open;
     // The record from the evening before is not the date's.
@@ -131,8 +135,56 @@ fn a_day_reads_its_own_date_only() {
         day.closing_quote().unwrap(),
         Some(quote(seconds_after(open, 99 * 7), 199))
     );
-    let summary = day.summary().unwrap();
+    let summary = day.summary().unwrap().unwrap();
     assert_eq!((summary.open, summary.volume), (1_250_000_000, 4_000_000));
+}
+
+#[test]
+fn a_day_read_until_an_instant_shows_nothing_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tape = write(dir.path());
+    let call = symbol("O:SPY250117C00590000");
+    let open = calendar::session(date(2025, 1, 14)).unwrap().open;
+    // Twenty seconds into the 14th: the 13th is whole, the 14th has begun, nothing later exists.
+    let until = seconds_after(open, 20);
+    let days = tape
+        .contract_days(&call, date(2025, 1, 13), date(2025, 1, 31), until)
+        .unwrap();
+    assert_eq!(days.len(), 2);
+    let day = &days[1];
+    assert!(
+        day.trades().unwrap().is_empty(),
+        "the trade at 30 s is later"
+    );
+    assert_eq!(day.summary().unwrap(), None);
+    assert_eq!(
+        day.closing_quote().unwrap(),
+        Some(quote(seconds_after(open, 14), 102))
+    );
+    // The grid of 7-second steps from midnight: 09:30:02, 09:30:09 and 09:30:16 by 09:30:20.
+    let grid = day.grid_quotes(7_000, 34_200_000, 57_600_000).unwrap();
+    let last = grid.last().unwrap();
+    assert_eq!((grid.len(), last.0), (3, 34_216_000));
+    // Before the 14th opens its listings are not there yet.
+    let before = tape
+        .contract_days(
+            &call,
+            date(2025, 1, 13),
+            date(2025, 1, 31),
+            open.minus(Duration::from_secs(86_400)),
+        )
+        .unwrap();
+    assert_eq!(before.len(), 1);
+    assert!(
+        tape.expiration_contracts(
+            &Root::new("SPY").unwrap(),
+            date(2025, 1, 17),
+            date(2025, 1, 13)
+        )
+        .unwrap()
+        .len()
+            == 1
+    );
 }
 
 #[test]
@@ -158,7 +210,7 @@ fn the_closing_quote_is_at_the_close_of_the_day_early_or_not() {
     }
     let tape = Tape::new(dir.path());
     let days = tape
-        .contract_days(&call, date(2024, 11, 1), date(2024, 12, 31))
+        .contract_days(&call, date(2024, 11, 1), date(2024, 12, 31), LATER)
         .unwrap();
     assert_eq!(days.len(), 2);
     for day in days {
@@ -184,7 +236,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let tape = write(dir.path());
         let call = symbol("O:SPY250117C00590000");
-        let day = &tape.contract_days(&call, date(2025, 1, 13), date(2025, 1, 13)).unwrap()[0];
+        let day = &tape.contract_days(&call, date(2025, 1, 13), date(2025, 1, 13), LATER).unwrap()[0];
         let midnight = new_york_instant(day.date(), 0, 0, 0);
         offsets.push(first);
         offsets.sort_unstable();
@@ -212,7 +264,7 @@ fn the_grid_starts_at_the_first_quote_and_sees_nothing_later() {
     let tape = write(dir.path());
     let call = symbol("O:SPY250117C00590000");
     let day = &tape
-        .contract_days(&call, date(2025, 1, 13), date(2025, 1, 13))
+        .contract_days(&call, date(2025, 1, 13), date(2025, 1, 13), LATER)
         .unwrap()[0];
     let midnight = new_york_instant(day.date(), 0, 0, 0);
     // Every 5 seconds from midnight to 09:31: nothing before 09:30 (the evening's quote is

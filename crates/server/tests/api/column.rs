@@ -184,11 +184,15 @@ pub async fn start_with(
 ) -> (TestServer, String, Written) {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let written = write_market(dir.path());
+    // Market time after everything written, unless `configure` says otherwise.
     let server = TestServer::start_in(
         dir,
         model::ManualClock::new(crate::support::T0),
         axum::Router::new(),
-        configure,
+        |settings| {
+            settings.market_clock = model::ClockSetting::Fixed(at(date(2025, 1, 6), 12, 0, 0, 0));
+            configure(settings)
+        },
     )
     .await;
     let key = server
@@ -498,4 +502,59 @@ async fn trades_are_every_print_with_thetadata_codes() {
         ("10000", "1.123456789")
     );
     assert_eq!(got.len(), 10);
+}
+
+#[tokio::test]
+async fn nothing_later_than_market_time_is_shown() {
+    // Market time 10:00:00.000150 on 2 December: the day so far, as a live market shows it.
+    let (server, key, _) = start_with(|settings| {
+        settings.market_clock =
+            model::ClockSetting::Fixed(at(date(2024, 12, 2), 10, 0, 0, 150_000));
+    })
+    .await;
+    let range = "start_date=20241129&end_date=20241228";
+    let trades = rows(
+        &server,
+        &key,
+        &format!("/v1/options/trades?{CALL_QUERY}&{range}"),
+        &[
+            "ms_of_day",
+            "sequence",
+            "size",
+            "condition",
+            "price",
+            "exchange",
+            "date",
+        ],
+    )
+    .await;
+    let today: Vec<&Value> = trades
+        .iter()
+        .filter(|r| r[6] == 20241202)
+        .map(|r| &r[1])
+        .collect();
+    // 09:31:02 and the print 100 µs after 10:00; the one at 200 µs is later.
+    assert_eq!(today, [&json!(41), &json!(43)]);
+    let eod = rows(
+        &server,
+        &key,
+        &format!("/v1/options/quote/eod?{CALL_QUERY}&{range}"),
+        &[
+            "date", "open", "high", "low", "close", "bid", "ask", "volume",
+        ],
+    )
+    .await;
+    assert_eq!(eod.len(), 2, "no row for days after market time");
+    assert_eq!(
+        (&eod[1][0], &eod[1][4], &eod[1][7]),
+        (&json!(20241202), &json!(1.255), &json!(4))
+    );
+    let intraday = rows(
+        &server,
+        &key,
+        &format!("/v1/options/quote/intraday?{CALL_QUERY}&start_date=20241202&end_date=20241202"),
+        &["ms_of_day", "bid", "ask", "bid_size", "ask_size", "date"],
+    )
+    .await;
+    assert_eq!(intraday.last().unwrap()[0], json!(36_000_000));
 }

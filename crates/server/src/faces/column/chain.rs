@@ -48,7 +48,11 @@ pub async fn chain(
         };
         // A root no OSI symbol can carry (longer than six, or with a dot) has no contracts.
         let root = Root::new(&query.root).map_err(|_| not_found())?;
-        let mut contracts = state.tape.expiration_contracts(&root, query.exp)?;
+        let mut contracts = state.tape.expiration_contracts(
+            &root,
+            query.exp,
+            model::calendar::new_york_date(state.market_now()),
+        )?;
         if contracts.is_empty() {
             return Err(not_found());
         }

@@ -31,11 +31,14 @@ fn symbol(query: &ContractQuery) -> Option<OptionSymbol> {
     OptionSymbol::new(root, query.exp, query.right, strike).ok()
 }
 
-/// The days from `start_date` through `end_date` on which the tape holds the contract. A
+/// The days from `start_date` through `end_date` on which the tape holds the contract, each read
+/// up to market time (as in a live market, nothing later is shown). A
 /// contract the tape never held is `not_found`; one it holds on other days has no days here.
 pub fn days(state: &AppState, query: &ContractQuery) -> Result<Vec<ContractDay>, Problem> {
     let symbol = symbol(query).ok_or_else(|| not_found(query))?;
-    let days = state.tape.contract_days(&symbol, query.start, query.end)?;
+    let days = state
+        .tape
+        .contract_days(&symbol, query.start, query.end, state.market_now())?;
     if days.is_empty() && !state.tape.ever_listed(&symbol)? {
         return Err(not_found(query));
     }

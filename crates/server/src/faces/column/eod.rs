@@ -38,7 +38,7 @@ pub async fn eod(
     let started = Instant::now();
     let query = params::contract(query.as_deref(), state.settings.column.eod_max_days)?;
     contract::by_day(&state, started, &FORMAT, query, |day| {
-        let summary = day.summary().unwrap_or_default();
+        let summary = day.summary()?.unwrap_or_default();
         let closing = day.closing_quote()?.unwrap_or_default();
         Ok(vec![(
             tape::format::yyyymmdd(day.date()),
