@@ -24,6 +24,23 @@ pub struct HistoryQuery {
     pub limit: usize,
 }
 
+/// The query of a history endpoint, for the API document (requests are read by
+/// [`HistoryQuery::of`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// A day, an instant, or a range with .gte/.gt/.lte/.lt
+    pub timestamp: Option<String>,
+    /// timestamp
+    pub sort: Option<String>,
+    /// desc (default) or asc
+    pub order: Option<String>,
+    /// Rows per page, default 1000, at most 10000
+    pub limit: Option<u32>,
+    /// The page token of a next_url
+    pub page: Option<String>,
+}
+
 /// Rows per page by default and at most.
 const DEFAULT_LIMIT: usize = 1000;
 const MAX_LIMIT: usize = 10_000;

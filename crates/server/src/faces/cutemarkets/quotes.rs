@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
 use super::envelope;
-use super::history;
+use super::history::{self, HistoryParams};
 use super::paging::Paging;
 use super::query::Params;
 use super::subject::Subject;
@@ -30,12 +30,8 @@ use crate::state::AppState;
     tag = "options",
     params(
         ("options_ticker" = String, Path, description = "Polygon-style option ticker", example = "O:SPXW250115C05950000"),
-        ("timestamp" = Option<String>, Query, description = "A day, an instant, or a range with .gte/.gt/.lte/.lt"),
+        HistoryParams,
         ("timeframe" = Option<String>, Query, description = "live (default) or delayed (nothing newer than 15 minutes)"),
-        ("sort" = Option<String>, Query, description = "timestamp"),
-        ("order" = Option<String>, Query, description = "desc (default) or asc"),
-        ("limit" = Option<u32>, Query, description = "Quotes per page, default 1000, at most 10000"),
-        ("page" = Option<String>, Query, description = "The page token of a next_url"),
     ),
     responses(
         (status = 200, description = "Quotes in `results`, and `next_url` while more remain"),
@@ -77,11 +73,7 @@ pub async fn quotes(
     tag = "stocks",
     params(
         ("ticker" = String, Path, description = "Stock ticker", example = "SPY"),
-        ("timestamp" = Option<String>, Query, description = "A day, an instant, or a range with .gte/.gt/.lte/.lt"),
-        ("sort" = Option<String>, Query, description = "timestamp"),
-        ("order" = Option<String>, Query, description = "desc (default) or asc"),
-        ("limit" = Option<u32>, Query, description = "Quotes per page, default 1000, at most 10000"),
-        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+        HistoryParams,
     ),
     responses(
         (status = 200, description = "Quotes in `results`, and `next_url` while more remain"),

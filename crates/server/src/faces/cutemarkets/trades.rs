@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use store::keys::ApiKey;
 
 use super::envelope;
-use super::history;
+use super::history::{self, HistoryParams};
 use super::paging::Paging;
 use super::subject::{Market, Subject};
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
@@ -103,11 +103,7 @@ fn last_trade_of(
     tag = "options",
     params(
         ("options_ticker" = String, Path, description = "Polygon-style option ticker", example = "O:SPXW250115C05950000"),
-        ("timestamp" = Option<String>, Query, description = "A day, an instant, or a range with .gte/.gt/.lte/.lt"),
-        ("sort" = Option<String>, Query, description = "timestamp"),
-        ("order" = Option<String>, Query, description = "desc (default) or asc"),
-        ("limit" = Option<u32>, Query, description = "Trades per page, default 1000, at most 10000"),
-        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+        HistoryParams,
     ),
     responses(
         (status = 200, description = "Trades in `results`, and `next_url` while more remain"),
@@ -137,11 +133,7 @@ pub async fn trades(
     tag = "stocks",
     params(
         ("ticker" = String, Path, description = "Stock ticker", example = "SPY"),
-        ("timestamp" = Option<String>, Query, description = "A day, an instant, or a range with .gte/.gt/.lte/.lt"),
-        ("sort" = Option<String>, Query, description = "timestamp"),
-        ("order" = Option<String>, Query, description = "desc (default) or asc"),
-        ("limit" = Option<u32>, Query, description = "Trades per page, default 1000, at most 10000"),
-        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+        HistoryParams,
     ),
     responses(
         (status = 200, description = "Trades in `results`, and `next_url` while more remain"),
