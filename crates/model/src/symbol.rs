@@ -32,7 +32,10 @@ pub enum SymbolError {
     NotAscii { input: String },
     #[error("root {root:?} must be 1 to 6 ASCII letters or digits")]
     Root { root: String },
-    #[error("padded root field {field:?} must be exactly 6 characters wide")]
+    #[error(
+        "root field {field:?} is padded wrongly: OSI pads the root to exactly 6 characters and \
+         the O: form is never padded"
+    )]
     RootPadding { field: String },
     #[error("expiration {text:?} is not a valid YYMMDD date")]
     Expiration { text: String },
@@ -320,7 +323,10 @@ impl OptionSymbol {
     /// Parses the padded OSI form (`SPXW  250115C05950000`), the unpadded form
     /// (`SPXW250115C05950000`) or Polygon's (`O:SPXW250115C05950000`).
     pub fn parse(text: &str) -> Result<OptionSymbol, SymbolError> {
-        let body = text.strip_prefix("O:").unwrap_or(text);
+        let (polygon, body) = match text.strip_prefix("O:") {
+            Some(body) => (true, body),
+            None => (false, text),
+        };
         if !body.is_ascii() {
             return Err(SymbolError::NotAscii {
                 input: preview(text),
@@ -339,7 +345,9 @@ impl OptionSymbol {
         let (right, strike) = tail.split_at(1);
 
         let root_text = root_field.trim_end_matches(' ');
-        if root_text.len() != root_field.len() && root_field.len() != MAX_ROOT_LEN {
+        // Padding is OSI's alone: one spelling per form keeps a contract's text unique.
+        let padded = root_text.len() != root_field.len();
+        if padded && (polygon || root_field.len() != MAX_ROOT_LEN) {
             return Err(SymbolError::RootPadding {
                 field: preview(root_field),
             });
@@ -496,6 +504,11 @@ mod tests {
         ));
         assert!(matches!(
             err("SPXW 250115C05950000"),
+            SymbolError::RootPadding { .. }
+        ));
+        // Found by fuzzing: the O: form with OSI's padding was accepted as a fourth spelling.
+        assert!(matches!(
+            err("O:SPXW  250115C05950000"),
             SymbolError::RootPadding { .. }
         ));
         assert!(matches!(

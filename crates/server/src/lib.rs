@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod bootstrap;
 pub mod faces;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod idempotency;
 pub mod limits;

@@ -68,6 +68,11 @@ impl PageSigner {
         }
     }
 
+    /// A signer with a given key (tests and fuzzing; the server uses [`Self::for_data_dir`]).
+    pub fn with_key(key: [u8; 32]) -> PageSigner {
+        PageSigner { key }
+    }
+
     fn mac(&self) -> Hmac<Sha256> {
         <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length")
     }
@@ -119,8 +124,9 @@ impl PageSigner {
         if state.owner != owner {
             return Err(invalid("belongs to another key"));
         }
-        let age = now.as_seconds() - state.issued;
-        if !(0..=TOKEN_LIFETIME_SECS).contains(&age) {
+        // Checked: a state may carry any `issued` (found by fuzzing, with a signed far past).
+        let age = now.as_seconds().checked_sub(state.issued);
+        if !age.is_some_and(|age| (0..=TOKEN_LIFETIME_SECS).contains(&age)) {
             return Err(invalid("has expired"));
         }
         Ok(state)
@@ -237,5 +243,22 @@ mod tests {
                 .open(&token, "/v1/options/contracts/", "user/options", now)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn issue_times_at_the_ends_of_the_range_expire_instead_of_overflowing() {
+        let signer = PageSigner::with_key([7; 32]);
+        for issued in [i64::MIN, i64::MAX] {
+            let token = signer.sign(&PageState { issued, ..state() });
+            let problem = signer
+                .open(
+                    &token,
+                    "/v1/options/contracts/",
+                    "user/options",
+                    Timestamp::EPOCH,
+                )
+                .unwrap_err();
+            assert!(problem.message.contains("expired"), "{}", problem.message);
+        }
     }
 }
