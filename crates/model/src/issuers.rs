@@ -114,6 +114,12 @@ impl Issuer {
     }
 }
 
+/// Whether `symbol` trades (has trades and quotes of its own): all but the indexes the table
+/// knows. An underlying the table lacks is taken to be a stock.
+pub fn trades(symbol: &str) -> bool {
+    issuer_of(symbol).is_none_or(|i| i.kind != IssueKind::Index)
+}
+
 /// Underlyings that follow one benchmark: an index, the funds tracking it, its mini version.
 const FAMILIES: &[&[&str]] = &[
     &["DIA", "DJX"],
@@ -175,6 +181,12 @@ mod tests {
         assert_eq!(issuer_of("SPY").unwrap().sip_tape(), Some(2));
         assert_eq!(issuer_of("NFLX").unwrap().sip_tape(), Some(3));
         assert_eq!(issuer_of("SPX").unwrap().sip_tape(), None);
+    }
+
+    #[test]
+    fn indexes_do_not_trade() {
+        assert!(trades("SPY") && trades("NFLX") && trades("UNKNOWNCO"));
+        assert!(!trades("SPX") && !trades("VIX"));
     }
 
     #[test]

@@ -37,6 +37,20 @@ pub fn px_to_f64(px: Px) -> f64 {
     px as f64 / PRICE_SCALE as f64
 }
 
+/// The change from a previous close to a later price: in dollars, and in percent to four
+/// places; `None` from a close of zero.
+pub fn change(previous_close: Px, last: Px) -> Option<(Decimal, Decimal)> {
+    let previous = px_to_decimal(previous_close);
+    if previous.is_zero() {
+        return None;
+    }
+    let change = px_to_decimal(last) - previous;
+    Some((
+        change,
+        (change / previous * Decimal::ONE_HUNDRED).round_dp(4),
+    ))
+}
+
 /// A best bid and offer as of `ts`. A side with price 0 and size 0 is absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Quote {

@@ -26,8 +26,8 @@ use pricing::{OptionKind, QuotedGreeks, parity_forward, quoted_greeks};
 use crate::error::TapeError;
 use crate::format::Owner;
 use crate::reader::SessionFile;
-use crate::records::{Bar, IndexValue, Px, Quote, Trade, px_to_decimal, px_to_f64};
-use crate::tape::Tape;
+use crate::records::{Bar, IndexValue, Px, Quote, Trade, change, px_to_decimal, px_to_f64};
+use crate::tape::{Instrument, Tape};
 use rust_decimal::Decimal;
 
 /// Strikes nearest the spot tried for an expiry's parity forward.
@@ -78,15 +78,7 @@ impl ContractSnapshot {
 
     /// The day's change from the previous close: in dollars, and in percent to four places.
     pub fn change(&self) -> Option<(Decimal, Decimal)> {
-        let previous = px_to_decimal(self.previous_close?);
-        if previous.is_zero() {
-            return None;
-        }
-        let change = px_to_decimal(self.day?.close) - previous;
-        Some((
-            change,
-            (change / previous * Decimal::ONE_HUNDRED).round_dp(4),
-        ))
+        change(self.previous_close?, self.day?.close)
     }
 }
 
@@ -95,9 +87,10 @@ impl ContractSnapshot {
 pub struct ChainAt<'a> {
     tape: &'a Tape,
     session: Arc<SessionFile>,
-    /// The dates of the underlying's earlier sessions, latest first, and those opened so far.
+    /// The dates of the underlying's earlier sessions, latest first.
     earlier: Vec<Date>,
-    opened: Vec<Arc<SessionFile>>,
+    /// The session before the one in force, once opened (`None` inside: there is none).
+    previous: Option<Option<Arc<SessionFile>>>,
     at: Timestamp,
     rate: f64,
     underlying: Option<UnderlyingPrice>,
@@ -129,7 +122,7 @@ impl Tape {
             tape: self,
             session,
             earlier: eligible,
-            opened: Vec::new(),
+            previous: None,
             at,
             rate,
             underlying,
@@ -232,9 +225,14 @@ impl ChainAt<'_> {
         let quote = session.quote_at(owner, self.at)?;
         let last_trade = match session.last_trade_at(owner, self.at)? {
             Some(trade) => Some(trade),
-            None => self.earlier_trade(symbol)?,
+            None => self.tape.latest_among(
+                session.underlying(),
+                Instrument::Option(symbol),
+                &self.earlier,
+                self.at,
+            )?,
         };
-        let previous_close = self.earlier_session(0)?.and_then(|previous| {
+        let previous_close = self.previous_session()?.and_then(|previous| {
             let owner = previous.contract(symbol)?;
             previous.day(owner).map(|bar| bar.close)
         });
@@ -256,33 +254,16 @@ impl ChainAt<'_> {
         }))
     }
 
-    /// The `n`th session before the one in force (0 is the previous one), opened once per chain.
-    fn earlier_session(&mut self, n: usize) -> Result<Option<Arc<SessionFile>>, TapeError> {
-        while self.opened.len() <= n {
-            let Some(day) = self.earlier.get(self.opened.len()) else {
-                return Ok(None);
+    /// The session before the one in force, opened once per chain.
+    fn previous_session(&mut self) -> Result<Option<Arc<SessionFile>>, TapeError> {
+        if self.previous.is_none() {
+            let opened = match self.earlier.first() {
+                Some(day) => self.tape.session(self.session.underlying(), *day)?,
+                None => None,
             };
-            match self.tape.session(self.session.underlying(), *day)? {
-                Some(session) => self.opened.push(session),
-                None => return Ok(None),
-            }
+            self.previous = Some(opened);
         }
-        Ok(Some(self.opened[n].clone()))
-    }
-
-    /// The contract's last trade in the sessions before the one in force.
-    fn earlier_trade(&mut self, symbol: &OptionSymbol) -> Result<Option<Trade>, TapeError> {
-        for n in 0..self.earlier.len() {
-            let Some(session) = self.earlier_session(n)? else {
-                break;
-            };
-            if let Some(owner) = session.contract(symbol)
-                && let Some(trade) = session.last_trade_at(owner, self.at)?
-            {
-                return Ok(Some(trade));
-            }
-        }
-        Ok(None)
+        Ok(self.previous.clone().flatten())
     }
 
     fn greeks(

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use crate::error::TapeError;
 use crate::format::Owner;
-use crate::records::{Bar, Quote, Trade, px_to_decimal};
-use crate::tape::Tape;
+use crate::records::{Bar, Quote, Trade, change};
+use crate::tape::{Instrument, Tape};
 
 const MINUTE: i64 = 60_000_000_000;
 
@@ -31,23 +31,10 @@ pub struct StockSnapshot {
 }
 
 impl StockSnapshot {
-    /// The latest price: the last trade's.
-    pub fn last_price(&self) -> Option<Decimal> {
-        self.last_trade.map(|t| px_to_decimal(t.price))
-    }
-
     /// The change of the last price from the previous session's close: in dollars, and in
     /// percent to four places.
     pub fn change(&self) -> Option<(Decimal, Decimal)> {
-        let previous = px_to_decimal(self.previous_day?.close);
-        if previous.is_zero() {
-            return None;
-        }
-        let change = self.last_price()? - previous;
-        Some((
-            change,
-            (change / previous * Decimal::ONE_HUNDRED).round_dp(4),
-        ))
+        change(self.previous_day?.close, self.last_trade?.price)
     }
 
     /// When anything shown last changed.
@@ -86,22 +73,9 @@ impl Tape {
             Some(day) => self.session(underlying, *day)?.and_then(|s| s.day(owner)),
             None => None,
         };
-        let mut last_trade = session.last_trade_at(owner, at)?;
-        let mut quote = session.quote_at(owner, at)?;
-        for day in earlier {
-            if last_trade.is_some() && quote.is_some() {
-                break;
-            }
-            let Some(session) = self.session(underlying, *day)? else {
-                continue;
-            };
-            if last_trade.is_none() {
-                last_trade = session.last_trade_at(owner, at)?;
-            }
-            if quote.is_none() {
-                quote = session.quote_at(owner, at)?;
-            }
-        }
+        let stock = Instrument::Underlying;
+        let last_trade = self.latest_among(underlying, stock, &days, at)?;
+        let quote = self.latest_among(underlying, stock, &days, at)?;
         Ok(Some(StockSnapshot {
             session_date: today,
             day,

@@ -162,11 +162,23 @@ impl Tape {
         at: Timestamp,
     ) -> Result<Option<R>, TapeError> {
         let today = model::calendar::new_york_date(at);
-        for day in self.sessions(underlying)?.into_iter().rev() {
-            if day > today {
-                continue;
-            }
-            let Some(session) = self.session(underlying, day)? else {
+        let mut days = self.sessions(underlying)?;
+        days.retain(|day| *day <= today);
+        days.reverse();
+        self.latest_among(underlying, instrument, &days, at)
+    }
+
+    /// The instrument's latest record at or before `at` in the sessions of `days` (latest
+    /// first), the first that has one.
+    pub fn latest_among<R: Record>(
+        &self,
+        underlying: &str,
+        instrument: Instrument<'_>,
+        days: &[Date],
+        at: Timestamp,
+    ) -> Result<Option<R>, TapeError> {
+        for day in days {
+            let Some(session) = self.session(underlying, *day)? else {
                 continue;
             };
             if let Some(owner) = instrument.owner_in(&session)

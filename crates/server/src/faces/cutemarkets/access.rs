@@ -262,6 +262,23 @@ pub fn check_lookback(
     Ok(())
 }
 
+/// The day parameter `name` (`YYYY-MM-DD`), by default the market clock's New York day, checked
+/// against the key's plan's lookback.
+pub fn day_param(
+    state: &AppState,
+    key: &ApiKey,
+    params: &super::query::Params,
+    name: &str,
+) -> Result<jiff::civil::Date, Problem> {
+    let now = state.market_now();
+    let day = match params.get(name) {
+        Some(text) => super::query::parse_date(name, text)?,
+        None => model::calendar::new_york_date(now),
+    };
+    check_lookback(state, key, now, name, day)?;
+    Ok(day)
+}
+
 /// The CuteMarkets gate: admission for key-protected families, then the handler, then headers.
 pub async fn gate(state: AppState, mut req: Request, next: Next) -> Response {
     let Some(family) = family_of(req.uri().path()) else {

@@ -138,10 +138,7 @@ fn aggregates_body(
         ("timespan" = String, Path, description = "second, minute, hour, day, week, month, quarter or year", example = "minute"),
         ("from_date" = String, Path, description = "YYYY-MM-DD or milliseconds", example = "2025-01-15"),
         ("to_date" = String, Path, description = "YYYY-MM-DD (inclusive) or milliseconds", example = "2025-01-15"),
-        ("adjusted" = Option<bool>, Query, description = "Accepted; prices are never adjusted"),
-        ("sort" = Option<String>, Query, description = "asc (default) or desc"),
-        ("limit" = Option<u32>, Query, description = "Bars per page, default 5000, at most 10000"),
-        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+        RangeParams,
     ),
     responses(
         (status = 200, description = "Bars (`o`, `h`, `l`, `c`, `v`, `vw`, `t` in ms, `n`) in `results`"),
@@ -177,10 +174,7 @@ pub async fn range(
         ("timespan" = String, Path, description = "second, minute, hour, day, week, month, quarter or year", example = "minute"),
         ("from_date" = String, Path, description = "YYYY-MM-DD or milliseconds", example = "2025-01-15"),
         ("to_date" = String, Path, description = "YYYY-MM-DD (inclusive) or milliseconds", example = "2025-01-15"),
-        ("adjusted" = Option<bool>, Query, description = "Accepted; prices are never adjusted"),
-        ("sort" = Option<String>, Query, description = "asc (default) or desc"),
-        ("limit" = Option<u32>, Query, description = "Bars per page, default 5000, at most 10000"),
-        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+        RangeParams,
     ),
     responses(
         (status = 200, description = "Bars (`o`, `h`, `l`, `c`, `v`, `vw`, `t` in ms, `n`) in `results`"),
@@ -198,6 +192,20 @@ pub async fn stock_range(
 ) -> Result<Response, Problem> {
     let subject = Subject::stock(&path.0)?;
     range_of(&state, &request_id, &key, uri.path(), subject, path, pairs)
+}
+
+/// The query of a bars range, for the API document.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeParams {
+    /// Accepted; prices are never adjusted
+    pub adjusted: Option<bool>,
+    /// asc (default) or desc
+    pub sort: Option<String>,
+    /// Bars per page, default 5000, at most 10000
+    pub limit: Option<u32>,
+    /// The page token of a next_url
+    pub page: Option<String>,
 }
 
 /// A range path: ticker, multiplier, timespan, from, to.

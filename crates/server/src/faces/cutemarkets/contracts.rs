@@ -18,7 +18,7 @@ use serde::Serialize;
 use store::keys::ApiKey;
 use utoipa::ToSchema;
 
-use super::access::check_lookback;
+use super::access::{check_lookback, day_param};
 use super::envelope;
 use super::paging::Paging;
 use super::query::{Condition, Params, all, number, option_ticker, parse_date};
@@ -106,9 +106,7 @@ pub async fn contract(
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
     let symbol = option_ticker(&ticker)?;
-    let now = state.market_now();
-    let as_of = as_of(&Params::new(pairs), now)?;
-    check_lookback(&state, &key, now, "as_of", as_of)?;
+    let as_of = day_param(&state, &key, &Params::new(pairs), "as_of")?;
     let underlying = root_info(symbol.root.as_str()).underlying;
     let not_listed =
         || Problem::not_found(format!("{} is not listed on {as_of}", symbol.polygon()));
@@ -171,7 +169,7 @@ pub async fn contracts(
         params.conditions("underlying_ticker", "a ticker", |t| Some(t.to_string()))?;
     let filter = ContractFilter::of(params)?;
     let now = state.market_now();
-    let as_of = as_of(params, now)?;
+    let as_of = day_param(&state, &key, params, "as_of")?;
     let expired = params.boolean("expired", false)?;
     let sort = params.choice(
         "sort",
@@ -184,7 +182,6 @@ pub async fn contracts(
     )?;
     let descending = params.choice("order", &["asc", "desc"])? == "desc";
     let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
-    check_lookback(&state, &key, now, "as_of", as_of)?;
     filter.check_lookback(&state, &key, now)?;
 
     let mut listed = listed_contracts(&state, &underlyings, as_of, expired)?;
@@ -217,14 +214,6 @@ fn listed_contracts(
         }
     }
     Ok(out)
-}
-
-/// The day `as_of` names, or market time `now`'s New York date.
-fn as_of(params: &Params, now: Timestamp) -> Result<Date, Problem> {
-    match params.get("as_of") {
-        Some(text) => parse_date("as_of", text),
-        None => Ok(model::calendar::new_york_date(now)),
-    }
 }
 
 /// The contract filters the contracts list and the chain snapshot share: `contract_type`,

@@ -14,6 +14,34 @@ use super::subject::Subject;
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
+/// The query of an indicator, for the API document.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IndicatorParams {
+    /// A day or milliseconds, or a range with .gte/.gt/.lte/.lt
+    pub timestamp: Option<String>,
+    /// second, minute, hour, day (default), week, month, quarter or year
+    pub timespan: Option<String>,
+    /// Bars in the indicator (SMA, EMA 50; RSI 14)
+    pub window: Option<u32>,
+    /// MACD fast EMA (12)
+    pub short_window: Option<u32>,
+    /// MACD slow EMA (26)
+    pub long_window: Option<u32>,
+    /// MACD signal EMA (9)
+    pub signal_window: Option<u32>,
+    /// open, high, low or close (default)
+    pub series_type: Option<String>,
+    /// Add the input bars
+    pub expand_underlying: Option<bool>,
+    /// desc (default) or asc
+    pub order: Option<String>,
+    /// Points per page, default 10, at most 1000
+    pub limit: Option<u32>,
+    /// The page token of a next_url
+    pub page: Option<String>,
+}
+
 /// Points per page by default and at most.
 const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 1000;
@@ -33,17 +61,7 @@ const MAX_LIMIT: usize = 1000;
     params(
         ("indicator" = String, Path, description = "sma, ema, macd or rsi"),
         ("ticker" = String, Path, description = "Option ticker (O:...) or an underlying's"),
-        ("timestamp" = Option<String>, Query, description = "A day or milliseconds, or a range with .gte/.gt/.lte/.lt"),
-        ("timespan" = Option<String>, Query, description = "second, minute, hour, day (default), week, month, quarter or year"),
-        ("window" = Option<u32>, Query, description = "Bars in the indicator (SMA, EMA 50; RSI 14)"),
-        ("short_window" = Option<u32>, Query, description = "MACD fast EMA (12)"),
-        ("long_window" = Option<u32>, Query, description = "MACD slow EMA (26)"),
-        ("signal_window" = Option<u32>, Query, description = "MACD signal EMA (9)"),
-        ("series_type" = Option<String>, Query, description = "open, high, low or close (default)"),
-        ("expand_underlying" = Option<bool>, Query, description = "Add the input bars"),
-        ("order" = Option<String>, Query, description = "desc (default) or asc"),
-        ("limit" = Option<u32>, Query, description = "Points per page, default 10, at most 1000"),
-        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+        IndicatorParams,
     ),
     responses(
         (status = 200, description = "`results.values` (and `results.underlying` when asked)"),
@@ -76,17 +94,7 @@ pub async fn indicator(
     params(
         ("indicator" = String, Path, description = "sma, ema, macd or rsi"),
         ("ticker" = String, Path, description = "Stock ticker", example = "SPY"),
-        ("timestamp" = Option<String>, Query, description = "A day or milliseconds, or a range with .gte/.gt/.lte/.lt"),
-        ("timespan" = Option<String>, Query, description = "second, minute, hour, day (default), week, month, quarter or year"),
-        ("window" = Option<u32>, Query, description = "Bars in the indicator (SMA, EMA 50; RSI 14)"),
-        ("short_window" = Option<u32>, Query, description = "MACD fast EMA (12)"),
-        ("long_window" = Option<u32>, Query, description = "MACD slow EMA (26)"),
-        ("signal_window" = Option<u32>, Query, description = "MACD signal EMA (9)"),
-        ("series_type" = Option<String>, Query, description = "open, high, low or close (default)"),
-        ("expand_underlying" = Option<bool>, Query, description = "Add the input bars"),
-        ("order" = Option<String>, Query, description = "desc (default) or asc"),
-        ("limit" = Option<u32>, Query, description = "Points per page, default 10, at most 1000"),
-        ("page" = Option<String>, Query, description = "The page token of a next_url"),
+        IndicatorParams,
     ),
     responses(
         (status = 200, description = "`results.values` (and `results.underlying` when asked)"),

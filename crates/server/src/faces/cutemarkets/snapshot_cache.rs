@@ -62,19 +62,16 @@ impl SnapshotCache {
         written: impl IntoIterator<Item = (OptionSymbol, Body)>,
     ) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = || Entry {
+            at,
+            session: session.clone(),
+            bodies: HashMap::new(),
+        };
         let entry = entries
             .entry((underlying.to_string(), shape))
-            .or_insert_with(|| Entry {
-                at,
-                session: session.clone(),
-                bodies: HashMap::new(),
-            });
+            .or_insert_with(fresh);
         if entry.at != at || !Arc::ptr_eq(&entry.session, session) {
-            *entry = Entry {
-                at,
-                session: session.clone(),
-                bodies: HashMap::new(),
-            };
+            *entry = fresh();
         }
         entry.bodies.extend(written);
     }

@@ -12,10 +12,10 @@ use model::issuers::{TYPES, issuer_of, related, search_rank};
 use serde::Serialize;
 use store::keys::ApiKey;
 
-use super::access::check_lookback;
+use super::access::day_param;
 use super::envelope;
 use super::paging::Paging;
-use super::query::{Params, all, parse_date};
+use super::query::{Params, all};
 use crate::http::{PathParams, Problem, QueryParams, RequestId};
 use crate::state::AppState;
 
@@ -56,17 +56,6 @@ impl TickerBody {
             ticker_root: None,
         }
     }
-}
-
-/// The `date` parameter (default the market clock's day), checked against the plan's lookback.
-fn as_of_date(state: &AppState, key: &ApiKey, params: &Params) -> Result<Date, Problem> {
-    let now = state.market_now();
-    let date = match params.get("date") {
-        Some(text) => parse_date("date", text)?,
-        None => model::calendar::new_york_date(now),
-    };
-    check_lookback(state, key, now, "date", date)?;
-    Ok(date)
 }
 
 /// The sessions of a ticker the tape holds; `not_found` for any other.
@@ -125,7 +114,7 @@ pub async fn list(
 ) -> Result<Response, Problem> {
     let paging = Paging::of_request(&state, &key, uri.path(), pairs)?;
     let params = &paging.params;
-    let date = as_of_date(&state, &key, params)?;
+    let date = day_param(&state, &key, params, "date")?;
     let tickers = params.conditions("ticker", "a ticker like AAPL", |t| {
         model::symbol::is_ticker(t).then(|| t.to_string())
     })?;
@@ -254,7 +243,7 @@ pub async fn detail(
     PathParams(ticker): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let date = as_of_date(&state, &key, &Params::new(pairs))?;
+    let date = day_param(&state, &key, &Params::new(pairs), "date")?;
     let sessions = held_sessions(&state, &ticker)?;
     let mut row = TickerBody::of(&ticker, &sessions, date);
     row.ticker_root = Some(ticker);

@@ -7,7 +7,6 @@ use axum::Extension;
 use axum::extract::State;
 use axum::response::Response;
 use model::Timestamp;
-use model::issuers::{IssueKind, issuer_of};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Number;
@@ -183,14 +182,11 @@ pub async fn movers(
     Ok(envelope::counted(&request_id, &results))
 }
 
-/// The underlyings the tape holds that trade: all but indexes.
+/// The underlyings the tape holds that trade (indexes do not).
 pub(super) fn traded_underlyings(state: &AppState) -> Result<Vec<String>, Problem> {
-    Ok(state
-        .tape
-        .underlyings()?
-        .into_iter()
-        .filter(|t| issuer_of(t).is_none_or(|i| i.kind != IssueKind::Index))
-        .collect())
+    let mut held = state.tape.underlyings()?;
+    held.retain(|ticker| model::issuers::trades(ticker));
+    Ok(held)
 }
 
 /// A comma-separated list of tickers, each checked.
