@@ -33,7 +33,7 @@ pub use query::{Order, Page};
 pub use reader::SessionFile;
 pub use records::{Bar, IndexValue, PRICE_SCALE, Px, Quote, QuoteBounds, SIZE_SCALE, Trade};
 pub use series::Record;
-pub use snapshot::{ChainAt, ContractSnapshot, UnderlyingPrice};
+pub use snapshot::{ChainAt, ContractSnapshot, Steady, UnderlyingPrice};
 pub use stock_snapshot::StockSnapshot;
 pub use tape::{Instrument, Tape};
 pub use writer::SessionBuilder;

@@ -2,7 +2,8 @@
 //!
 //! Semantics, for every series:
 //! - **as of** `t`: the last record with a timestamp at or before `t` (records at exactly `t` are
-//!   visible). Nothing is ever looked up ahead of `t`.
+//!   visible). Nothing after `t` is ever shown; the instant of the next record may be told, to say
+//!   how long the answer holds.
 //! - **range** `[from, to)`: records with `from <= ts < to`, in time order (or reversed), paged
 //!   by a position that stays valid because files never change.
 //! - **first instant**: the earliest event time `τ` with `after < τ <= until` at which a
@@ -42,17 +43,31 @@ pub struct Page<R> {
 impl SessionFile {
     /// The last record of a series at or before `t`.
     pub fn at<R: Record>(&self, owner: Owner, t: Timestamp) -> Result<Option<R>, TapeError> {
+        Ok(self.at_and_next::<R>(owner, t)?.0)
+    }
+
+    /// The last record of a series at or before `t`, and the instant of the record after it:
+    /// until then the answer stays the same. The later instant only ever bounds how long an
+    /// answer may be reused; it is never shown.
+    pub fn at_and_next<R: Record>(
+        &self,
+        owner: Owner,
+        t: Timestamp,
+    ) -> Result<(Option<R>, Option<Timestamp>), TapeError> {
         let Some(series) = self.series_index(owner, R::KIND) else {
-            return Ok(None);
+            return Ok((None, None));
         };
         let chunks = &self.chunks(series)?.entries;
         let chunk = chunks.partition_point(|c| c.first_ts <= t);
+        let next_chunk = chunks.get(chunk).map(|c| c.first_ts);
         if chunk == 0 {
-            return Ok(None);
+            return Ok((None, next_chunk));
         }
+        // Decoded at least through the first record after `t`, when the chunk has one.
         let records = self.chunk_through::<R>(series, chunk - 1, t)?;
         let within = records.partition_point(|r| r.ts() <= t);
-        Ok(within.checked_sub(1).map(|i| records[i]))
+        let next = records.get(within).map(|r| r.ts()).or(next_chunk);
+        Ok((within.checked_sub(1).map(|i| records[i]), next))
     }
 
     /// The quote of `owner` as of `t`.

@@ -10,8 +10,10 @@
 //! Implied volatility and Greeks price the quote's midpoint against the forward that put-call
 //! parity gives for its expiry, at the strike near the money where call and put are closest
 //! ([`pricing::quoted_greeks`]); without a two-sided pair there, the forward is the spot carried at
-//! the rate. Time runs to the expiry's settlement instant (the open for AM-settled classes) in
-//! calendar years of 365 days.
+//! the rate. Time runs from the instant of the underlying's price to the expiry's settlement
+//! instant (the open for AM-settled classes) in calendar years of 365 days: Greeks are those of
+//! the latest market state, as a feed computes them when a price arrives, so a snapshot is the
+//! same at every instant until the next record that goes into it ([`Steady`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use crate::error::TapeError;
 use crate::format::Owner;
 use crate::reader::SessionFile;
 use crate::records::{Bar, IndexValue, Px, Quote, Trade, change, px_to_decimal, px_to_f64};
+use crate::series::Record;
 use crate::tape::{Instrument, Tape};
 use rust_decimal::Decimal;
 
@@ -39,6 +42,59 @@ pub struct UnderlyingPrice {
     pub ts: Timestamp,
     pub price: Px,
 }
+
+/// An answer and the instants `from <= t < until` at which the tape gives the very same one: no
+/// record that goes into it changes in between. Lets a moving clock reuse what it built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Steady<T> {
+    pub value: T,
+    pub from: Timestamp,
+    pub until: Timestamp,
+}
+
+/// The instants over which answers built at one instant hold, narrowed by each input read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Holds {
+    from: Timestamp,
+    until: Timestamp,
+}
+
+impl Holds {
+    /// The minute of `t`: the day so far is built from minute bars before it and trades within
+    /// it, and listings change at midnight, so nothing built at `t` is reused outside it.
+    fn minute_of(t: Timestamp) -> Holds {
+        let start = t.as_nanos() - t.as_nanos().rem_euclid(MINUTE);
+        Holds {
+            from: Timestamp::from_nanos(start),
+            until: Timestamp::from_nanos(start.saturating_add(MINUTE)),
+        }
+    }
+
+    /// Narrowed to a series read as of the instant: its last record (when any) and the next one.
+    fn read<R: Record>(&mut self, (last, next): &(Option<R>, Option<Timestamp>)) {
+        if let Some(last) = last {
+            self.from = self.from.max(last.ts());
+        }
+        if let Some(next) = next {
+            self.until = self.until.min(*next);
+        }
+    }
+
+    fn within(&mut self, other: Holds) {
+        self.from = self.from.max(other.from);
+        self.until = self.until.min(other.until);
+    }
+
+    fn steady<T>(self, value: T) -> Steady<T> {
+        Steady {
+            value,
+            from: self.from,
+            until: self.until,
+        }
+    }
+}
+
+const MINUTE: i64 = 60_000_000_000;
 
 /// One contract as it stood at the instant.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,7 +150,19 @@ pub struct ChainAt<'a> {
     at: Timestamp,
     rate: f64,
     underlying: Option<UnderlyingPrice>,
-    forwards: HashMap<Expiry, Option<f64>>,
+    /// Over which the underlying's price (and the instant of the chain) holds.
+    holds: Holds,
+    expiries: HashMap<Expiry, ExpiryInputs>,
+}
+
+/// What an expiry's contracts share: years to settlement and the parity forward.
+#[derive(Clone, Copy)]
+struct ExpiryInputs {
+    years: f64,
+    /// `None` without a two-sided pair near the money.
+    forward: Option<f64>,
+    /// Over which the quotes of the pairs tried hold.
+    holds: Holds,
 }
 
 /// A root's expiry: SPX and SPXW share dates but not settlement instants.
@@ -117,7 +185,8 @@ impl Tape {
             return Ok(None);
         };
         eligible.remove(0);
-        let underlying = session.underlying_price_at(at)?;
+        let mut holds = Holds::minute_of(at);
+        let underlying = session.underlying_price_held(at, &mut holds)?;
         Ok(Some(ChainAt {
             tape: self,
             session,
@@ -126,7 +195,8 @@ impl Tape {
             at,
             rate,
             underlying,
-            forwards: HashMap::new(),
+            holds,
+            expiries: HashMap::new(),
         }))
     }
 }
@@ -155,13 +225,29 @@ impl SessionFile {
     /// The underlying's price at `t`: its index value, else its quote's midpoint, else its last
     /// trade.
     pub fn underlying_price_at(&self, t: Timestamp) -> Result<Option<UnderlyingPrice>, TapeError> {
-        if let Some(value) = self.at::<IndexValue>(Owner::Underlying, t)? {
+        self.underlying_price_held(t, &mut Holds::minute_of(t))
+    }
+
+    /// The underlying's price at `t`, narrowing `holds` to the instants it stays the same.
+    fn underlying_price_held(
+        &self,
+        t: Timestamp,
+        holds: &mut Holds,
+    ) -> Result<Option<UnderlyingPrice>, TapeError> {
+        // Any of the three series may decide the price, so each one read narrows the span.
+        let value = self.at_and_next::<IndexValue>(Owner::Underlying, t)?;
+        let quote = self.at_and_next::<Quote>(Owner::Underlying, t)?;
+        let trade = self.at_and_next::<Trade>(Owner::Underlying, t)?;
+        holds.read(&value);
+        holds.read(&quote);
+        holds.read(&trade);
+        if let Some(value) = value.0 {
             return Ok(Some(UnderlyingPrice {
                 ts: value.ts,
                 price: value.value,
             }));
         }
-        if let Some(quote) = self.quote_at(Owner::Underlying, t)?
+        if let Some(quote) = quote.0
             && let Some(mid) = quote.mid()
         {
             return Ok(Some(UnderlyingPrice {
@@ -169,12 +255,10 @@ impl SessionFile {
                 price: mid,
             }));
         }
-        Ok(self
-            .last_trade_at(Owner::Underlying, t)?
-            .map(|trade| UnderlyingPrice {
-                ts: trade.ts,
-                price: trade.price,
-            }))
+        Ok(trade.0.map(|trade| UnderlyingPrice {
+            ts: trade.ts,
+            price: trade.price,
+        }))
     }
 }
 
@@ -208,22 +292,28 @@ impl ChainAt<'_> {
             .filter(move |s| s.expiration >= today)
     }
 
-    /// `symbol` as it stood at the instant; `None` when it is not listed then.
+    /// `symbol` as it stood at the instant (`None` when it is not listed then), with the instants
+    /// over which it stood the same.
     pub fn snapshot(
         &mut self,
         symbol: &OptionSymbol,
-    ) -> Result<Option<ContractSnapshot>, TapeError> {
+    ) -> Result<Steady<Option<ContractSnapshot>>, TapeError> {
+        let mut holds = self.holds;
         let today = calendar::new_york_date(self.at);
         if symbol.expiration < today {
-            return Ok(None);
+            return Ok(holds.steady(None));
         }
         let Some(owner) = self.session.contract(symbol) else {
-            return Ok(None);
+            return Ok(holds.steady(None));
         };
         let session = self.session.clone();
         let entry = session.contract_entry(owner);
-        let quote = session.quote_at(owner, self.at)?;
-        let last_trade = match session.last_trade_at(owner, self.at)? {
+        let quote = session.at_and_next::<Quote>(owner, self.at)?;
+        let trade = session.at_and_next::<Trade>(owner, self.at)?;
+        holds.read(&quote);
+        holds.read(&trade);
+        let (quote, last_trade) = (quote.0, trade.0);
+        let last_trade = match last_trade {
             Some(trade) => Some(trade),
             None => self.tape.latest_among(
                 session.underlying(),
@@ -237,10 +327,10 @@ impl ChainAt<'_> {
             previous.day(owner).map(|bar| bar.close)
         });
         let greeks = match quote.and_then(|q| q.mid()) {
-            Some(mid) => self.greeks(symbol, px_to_f64(mid))?,
+            Some(mid) => self.greeks(symbol, px_to_f64(mid), &mut holds)?,
             None => None,
         };
-        Ok(Some(ContractSnapshot {
+        let snapshot = ContractSnapshot {
             symbol: *symbol,
             open_interest: entry.and_then(|e| e.open_interest),
             quote,
@@ -251,7 +341,8 @@ impl ChainAt<'_> {
             )?,
             previous_close,
             greeks,
-        }))
+        };
+        Ok(holds.steady(Some(snapshot)))
     }
 
     /// The session before the one in force, opened once per chain.
@@ -266,16 +357,22 @@ impl ChainAt<'_> {
         Ok(self.previous.clone().flatten())
     }
 
+    /// The Greeks of `premium` for `symbol`, narrowing `holds` by the quotes its forward read.
     fn greeks(
         &mut self,
         symbol: &OptionSymbol,
         premium: f64,
+        holds: &mut Holds,
     ) -> Result<Option<QuotedGreeks>, TapeError> {
-        let Some(spot) = self.underlying.map(|u| px_to_f64(u.price)) else {
+        let Some(underlying) = self.underlying else {
             return Ok(None);
         };
-        let years = years_to_settlement(symbol.root.as_str(), symbol.expiration, self.at);
-        let forward = self.forward(symbol, spot, years)?;
+        let spot = px_to_f64(underlying.price);
+        let inputs = self.expiry_inputs(symbol, spot, underlying.ts)?;
+        holds.within(inputs.holds);
+        let forward = inputs
+            .forward
+            .unwrap_or_else(|| spot * (self.rate * inputs.years).exp());
         let kind = match symbol.right {
             Right::Call => OptionKind::Call,
             Right::Put => OptionKind::Put,
@@ -286,18 +383,24 @@ impl ChainAt<'_> {
             spot,
             forward,
             strike_dollars(symbol),
-            years,
+            inputs.years,
             self.rate,
         ))
     }
 
-    /// The forward of `symbol`'s expiry: put-call parity at the strike near the spot where the
-    /// call's and the put's midpoints are closest, else the spot carried at the rate.
-    fn forward(&mut self, symbol: &OptionSymbol, spot: f64, years: f64) -> Result<f64, TapeError> {
-        let carried = spot * (self.rate * years).exp();
-        if let Some(known) = self.forwards.get(&expiry(symbol)) {
-            return Ok(known.unwrap_or(carried));
+    /// Years to `symbol`'s expiry from the underlying's price instant, and the expiry's forward:
+    /// put-call parity at the strike near the spot where the call's and the put's midpoints are
+    /// closest (`None` without such a pair). Worked out once per expiry.
+    fn expiry_inputs(
+        &mut self,
+        symbol: &OptionSymbol,
+        spot: f64,
+        priced_at: Timestamp,
+    ) -> Result<ExpiryInputs, TapeError> {
+        if let Some(known) = self.expiries.get(&expiry(symbol)) {
+            return Ok(*known);
         }
+        let years = years_to_settlement(symbol.root.as_str(), symbol.expiration, priced_at);
         // The expiry's calls whose put is listed too, nearest the spot first.
         let session = &self.session;
         let mut pairs: Vec<(f64, Owner, Owner)> = session
@@ -314,11 +417,11 @@ impl ChainAt<'_> {
             })
             .collect();
         pairs.sort_by(|a, b| (a.0 - spot).abs().total_cmp(&(b.0 - spot).abs()));
-        let mid = |owner| -> Result<Option<f64>, TapeError> {
-            Ok(session
-                .quote_at(owner, self.at)?
-                .and_then(|q| q.mid())
-                .map(px_to_f64))
+        let mut holds = Holds::minute_of(self.at);
+        let mut mid = |owner| -> Result<Option<f64>, TapeError> {
+            let quote = session.at_and_next::<Quote>(owner, self.at)?;
+            holds.read(&quote);
+            Ok(quote.0.and_then(|q| q.mid()).map(px_to_f64))
         };
         let mut best: Option<(f64, f64)> = None;
         for (strike, call, put) in pairs.into_iter().take(PARITY_STRIKES) {
@@ -330,8 +433,13 @@ impl ChainAt<'_> {
             }
         }
         let forward = best.map(|(_, f)| f).filter(|f| f.is_finite() && *f > 0.0);
-        self.forwards.insert(expiry(symbol), forward);
-        Ok(forward.unwrap_or(carried))
+        let inputs = ExpiryInputs {
+            years,
+            forward,
+            holds,
+        };
+        self.expiries.insert(expiry(symbol), inputs);
+        Ok(inputs)
     }
 }
 

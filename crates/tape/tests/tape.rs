@@ -905,7 +905,7 @@ fn a_chain_at_an_instant_prices_its_quotes_and_sees_nothing_after() {
     assert_eq!(chain.contracts().count(), 6);
     let underlying = chain.underlying().unwrap();
     assert_eq!(underlying.price, 5960 * tape::PRICE_SCALE);
-    let snapshot = chain.snapshot(&call).unwrap().unwrap();
+    let snapshot = chain.snapshot(&call).unwrap().value.unwrap();
     assert_eq!(snapshot.quote.unwrap().ts, at);
     assert_eq!(snapshot.open_interest, Some(5950));
     let greeks = snapshot.greeks.unwrap();
@@ -945,7 +945,7 @@ fn a_chain_at_an_instant_prices_its_quotes_and_sees_nothing_after() {
     let early = model::calendar::new_york_instant(date(2025, 1, 15), 8, 0, 0);
     let mut chain = tape.chain_at("SPX", early, 0.04).unwrap().unwrap();
     assert_eq!(chain.session_date(), date(2025, 1, 14));
-    let snapshot = chain.snapshot(&call).unwrap().unwrap();
+    let snapshot = chain.snapshot(&call).unwrap().value.unwrap();
     assert_eq!(snapshot.last_trade.unwrap().price, previous_close);
     assert!(snapshot.quote.unwrap().ts < early);
 
@@ -953,5 +953,93 @@ fn a_chain_at_an_instant_prices_its_quotes_and_sees_nothing_after() {
     let before = model::calendar::new_york_instant(date(2025, 1, 13), 12, 0, 0);
     assert!(tape.chain_at("SPX", before, 0.04).unwrap().is_none());
     let unlisted = OptionSymbol::parse("SPXW250117C07000000").unwrap();
-    assert!(chain.snapshot(&unlisted).unwrap().is_none());
+    assert!(chain.snapshot(&unlisted).unwrap().value.is_none());
+}
+
+/// An SPX session of the 15th's SPXW 5950 and 6000 calls and puts over its first 20 minutes,
+/// every series at irregular instants drawn from `seed`: index values, quotes and trades.
+fn write_irregular_chain(root: &std::path::Path, seed: u64) -> Tape {
+    let mut state = seed | 1;
+    let mut draw = move |below: i64| {
+        // xorshift: enough to spread instants and prices; the seed makes the case reproducible.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % below as u64) as i64
+    };
+    let end = t(20 * 60).as_nanos();
+    let mut builder = SessionBuilder::create(root, "SPX", DATE).unwrap();
+    let mut ts = t(0).as_nanos();
+    while ts < end {
+        let value = IndexValue {
+            ts: Timestamp::from_nanos(ts),
+            value: (5970 + draw(20)) * tape::PRICE_SCALE,
+        };
+        builder.value(value).unwrap();
+        ts += 1 + draw(3_000_000_000);
+    }
+    for (strike, right) in [(5950, 'C'), (5950, 'P'), (6000, 'C'), (6000, 'P')] {
+        let owner = builder.contract(key(strike, right)).unwrap();
+        let mut ts = t(0).as_nanos() + draw(10_000_000_000);
+        while ts < end {
+            let bid = 500 + draw(3000);
+            builder
+                .quote(
+                    owner,
+                    quote(Timestamp::from_nanos(ts), bid, bid + 10 + draw(40)),
+                )
+                .unwrap();
+            ts += 1 + draw(5_000_000_000);
+        }
+        let mut ts = t(0).as_nanos() + draw(60_000_000_000);
+        let mut sequence = 0;
+        while ts < end && right == 'C' {
+            let trade = Trade {
+                ts: Timestamp::from_nanos(ts),
+                price: (5 + draw(30)) * tape::PRICE_SCALE,
+                size: (1 + draw(5) as u64) * tape::SIZE_SCALE,
+                sequence,
+                ..Trade::default()
+            };
+            builder.trade(owner, trade).unwrap();
+            sequence += 1;
+            ts += 1 + draw(4_000_000_000);
+        }
+    }
+    builder.finish().unwrap();
+    Tape::new(root)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// A snapshot holds over the instants it says: asked again anywhere in them, the chain gives
+    /// exactly the same contract, Greeks included.
+    #[test]
+    fn a_snapshot_is_the_same_over_the_instants_it_holds(
+        seed in any::<u64>(),
+        probes in proptest::collection::vec(-30_000_000_000i64..1_300_000_000_000, 12),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let tape = write_irregular_chain(dir.path(), seed);
+        let symbols = [key(5950, 'C'), key(5950, 'P'), key(6000, 'C'), key(6000, 'P')];
+        for probe in probes {
+            let at = Timestamp::from_nanos(t(0).as_nanos() + probe);
+            let Some(mut chain) = tape.chain_at("SPX", at, 0.04).unwrap() else {
+                continue;
+            };
+            for symbol in &symbols {
+                let held = chain.snapshot(symbol).unwrap();
+                prop_assert!(held.from <= at && at < held.until, "{held:?} at {at}");
+                let last = held.until.as_nanos() - 1;
+                let middle = held.from.as_nanos() + (last - held.from.as_nanos()) / 2;
+                for again in [held.from.as_nanos(), middle, last] {
+                    let again = Timestamp::from_nanos(again);
+                    let mut other = tape.chain_at("SPX", again, 0.04).unwrap().unwrap();
+                    let same = other.snapshot(symbol).unwrap();
+                    prop_assert_eq!(&same.value, &held.value, "at {} and {}", at, again);
+                }
+            }
+        }
+    }
 }

@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use std::sync::Arc;
 use store::keys::ApiKey;
 use tape::records::px_to_decimal;
-use tape::{ChainAt, ContractSnapshot};
+use tape::{ChainAt, ContractSnapshot, Steady};
 
 use super::access::{check_lookback, visible_until};
 use super::contracts::{ContractFilter, OptionContract, sort_contracts};
@@ -122,19 +122,27 @@ fn bodies(
     let mut written = Vec::new();
     for (symbol, slot) in symbols.iter().zip(&mut found) {
         if slot.is_none() {
-            let body = match chain.snapshot(symbol)? {
+            let snapshot = chain.snapshot(symbol)?;
+            let body = match &snapshot.value {
                 Some(snapshot) => Some(Arc::from(
-                    serde_json::value::to_raw_value(&shape.snapshot(chain, &snapshot))
+                    serde_json::value::to_raw_value(&shape.snapshot(chain, snapshot))
                         .map_err(Problem::internal)?,
                 )),
                 None => None,
             };
-            written.push((*symbol, body.clone()));
+            written.push((
+                *symbol,
+                Steady {
+                    value: body.clone(),
+                    from: snapshot.from,
+                    until: snapshot.until,
+                },
+            ));
             *slot = Some(body);
         }
     }
     if !written.is_empty() {
-        cache.keep(&underlying, key, at, &session, written);
+        cache.keep(&underlying, key, &session, written);
     }
     Ok(found.into_iter().flatten().collect())
 }
