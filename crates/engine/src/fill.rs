@@ -13,11 +13,9 @@
 //! Each leg is booked at its own mid, and what snapping and slippage added goes onto one leg so
 //! the legs add up to the fill exactly.
 
+use model::grid::Grid;
 use model::order::{Leg, PriceEffect};
 use rust_decimal::Decimal;
-use rust_decimal::dec;
-
-use crate::grid::Grid;
 
 /// A leg's quote at the second being priced, per share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,17 +183,13 @@ fn signed(leg: &Leg, ratio: u32) -> Decimal {
     Decimal::from(leg.action.sign() * i64::from(ratio))
 }
 
-/// Dollars a transaction of `price` per share on `quantity` contracts moves (×100 per contract).
-pub fn contract_dollars(price: Decimal, quantity: u32) -> Decimal {
-    (price * dec!(100) * Decimal::from(quantity)).normalize()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use model::order::{Action, Instrument, ratios};
     use model::symbol::OptionSymbol;
     use proptest::prelude::*;
+    use rust_decimal::dec;
 
     fn leg(strike: u32, right: char, action: Action, quantity: u32) -> Leg {
         let symbol = OptionSymbol::parse(&format!("SPXW250115{right}{:08}", strike * 1000));
@@ -361,12 +355,6 @@ mod tests {
                 .sum::<i64>(),
             1
         );
-    }
-
-    #[test]
-    fn transaction_dollars_are_per_contract() {
-        assert_eq!(contract_dollars(dec!(4.30), 1), dec!(430));
-        assert_eq!(contract_dollars(dec!(3.25), 2), dec!(650));
     }
 
     proptest! {

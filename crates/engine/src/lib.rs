@@ -4,7 +4,6 @@
 //! in as arguments, so the same inputs always give the same answers. The simulator face, paper
 //! trading and the backtester all price and account through this crate.
 //!
-//! - [`grid`]: the valid-price grid and snapping a price onto it toward the market maker.
 //! - [`fill`]: net mids, fill prices with slippage, the natural price, per-leg booking.
 //! - [`payoff`]: a structure's payoff at expiry and the maximum-profit cap on limit prices.
 //! - [`margin`]: maintenance margin by structure, pairing shorts with covering longs.
@@ -14,7 +13,6 @@
 
 pub mod fees;
 pub mod fill;
-pub mod grid;
 pub mod margin;
 pub mod order;
 pub mod payoff;

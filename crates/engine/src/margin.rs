@@ -42,11 +42,10 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::ops::{Add, Mul, Neg, Sub};
 
+use model::roots::root_info;
 use model::symbol::{OptionSymbol, Right};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, dec};
-
-/// Dollars per point of an option contract.
-const MULTIPLIER: Decimal = dec!(100);
 
 /// The share of the strike a naked short reserves.
 const NAKED_RATE: Decimal = dec!(0.20);
@@ -104,7 +103,7 @@ pub fn pair(holdings: &[Holding]) -> Pairing {
 }
 
 /// The margin one pair of contracts needs: 0 when the long fully covers the short, else the
-/// strike distance × 100.
+/// strike distance × the multiplier (100).
 ///
 /// Meant for a long and a short of the same root, expiry and right, which is all [`pair`]
 /// produces; the short's right says which way covers.
@@ -114,12 +113,17 @@ pub fn pair_margin(long: &OptionSymbol, short: &OptionSymbol) -> Decimal {
         Right::Call => long_strike - short_strike,
         Right::Put => short_strike - long_strike,
     };
-    (uncovered.max(Decimal::ZERO) * MULTIPLIER).normalize()
+    (uncovered.max(Decimal::ZERO) * multiplier(short)).normalize()
 }
 
-/// The margin of one naked short contract: strike × 0.20 × 100.
+/// The margin of one naked short contract: strike × 0.20 × the multiplier (100).
 pub fn naked_margin(short: &OptionSymbol) -> Decimal {
-    (short.strike.to_decimal() * NAKED_RATE * MULTIPLIER).normalize()
+    (short.strike.to_decimal() * NAKED_RATE * multiplier(short)).normalize()
+}
+
+/// Dollars per point of the class's contracts.
+fn multiplier(symbol: &OptionSymbol) -> Decimal {
+    Decimal::from(root_info(symbol.root.as_str()).multiplier)
 }
 
 /// Maintenance margin of a book of option holdings, in dollars.
@@ -233,8 +237,8 @@ fn choose(
     line.sort_unstable();
     // A call is covered by a long at or below its strike, a put by one at or above.
     let (up, down) = match right {
-        Right::Call => (Cost::default(), Cost::spread_per_thousandth()),
-        Right::Put => (Cost::spread_per_thousandth(), Cost::default()),
+        Right::Call => (Cost::default(), Cost::spread_per_thousandth(&shorts[0].0)),
+        Right::Put => (Cost::spread_per_thousandth(&shorts[0].0), Cost::default()),
     };
     for step in line.windows(2) {
         let ((low, from), (high, to)) = (step[0], step[1]);
@@ -270,11 +274,12 @@ fn choose(
     (read(&used), read(&naked))
 }
 
-/// A per-contract cost in cents, compared by margin first and naked margin second.
+/// A per-contract cost in hundredths of a cent, compared by margin first and naked margin
+/// second.
 ///
-/// Strikes are whole thousandths of a dollar, so both are whole cents: a point of strike
-/// distance is $100 a contract (10 cents a thousandth), 20% of the strike × 100 is 2 cents a
-/// thousandth.
+/// Strikes are whole thousandths of a dollar, so a thousandth of strike distance and a naked
+/// requirement (0.20 of a strike) are whole numbers of hundredths of a cent for any whole
+/// multiplier; the flow's arithmetic stays in integers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Cost {
     margin: i128,
@@ -282,20 +287,29 @@ struct Cost {
 }
 
 impl Cost {
-    fn spread_per_thousandth() -> Cost {
+    /// A thousandth of a dollar of strike distance between a pair of `symbol`'s class.
+    fn spread_per_thousandth(symbol: &OptionSymbol) -> Cost {
         Cost {
-            margin: 10,
+            margin: units(multiplier(symbol) / dec!(1000)),
             naked: 0,
         }
     }
 
     fn naked(short: &OptionSymbol) -> Cost {
-        let cents = 2 * i128::from(short.strike.thousandths());
+        let units = units(naked_margin(short));
         Cost {
-            margin: cents,
-            naked: cents,
+            margin: units,
+            naked: units,
         }
     }
+}
+
+/// Dollars in hundredths of a cent (exact for the amounts above).
+fn units(dollars: Decimal) -> i128 {
+    (dollars * dec!(10000))
+        .trunc()
+        .to_i128()
+        .unwrap_or(i128::MAX)
 }
 
 impl Add for Cost {

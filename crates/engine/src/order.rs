@@ -13,8 +13,8 @@ use model::roots::root_info;
 use model::symbol::{OptionSymbol, is_ticker};
 use rust_decimal::Decimal;
 
-use crate::grid::Grid;
 use crate::payoff::max_profit;
+use model::grid::Grid;
 
 /// Legs an order may have at most.
 pub const MAX_LEGS: usize = 8;

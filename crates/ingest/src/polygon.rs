@@ -61,6 +61,7 @@ use jiff::civil::Date;
 use model::Timestamp;
 use model::calendar::new_york_date;
 use model::symbol::OptionSymbol;
+use tape::records::MINUTE_NANOS;
 use tape::{Bar, IndexValue, Owner, Quote, Trade};
 
 use crate::csv_rows::each_row;
@@ -72,8 +73,6 @@ use fields::{Columns, cell, shown};
 
 /// Stock quote sizes are shares from this trading date on, round lots of 100 before it.
 const SHARE_QUOTE_SIZES_FROM: Date = jiff::civil::date(2025, 11, 3);
-
-const MINUTE_NANOS: i64 = 60_000_000_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Dataset {

@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod expirations;
 pub mod fees;
+pub mod grid;
 pub mod identity;
 pub mod indicators;
 pub mod issuers;

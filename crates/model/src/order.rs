@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::money::Decimal;
+use crate::roots::root_info;
 use crate::symbol::{OptionSymbol, Right};
 
 /// What a leg does to a position.
@@ -163,12 +165,18 @@ impl Instrument {
         }
     }
 
-    /// Dollars per point of price: 100 for an option contract, 1 for a share.
-    pub fn multiplier(&self) -> i64 {
+    /// Dollars per point of price: the class's deliverable for an option (100 shares), 1 for a
+    /// share.
+    pub fn multiplier(&self) -> u32 {
         match self {
-            Instrument::Option(_) => 100,
+            Instrument::Option(symbol) => root_info(symbol.root.as_str()).multiplier,
             Instrument::Equity(_) => 1,
         }
+    }
+
+    /// Dollars a trade of `quantity` at `price` per share moves: 430 for one contract at 4.30.
+    pub fn dollars(&self, price: Decimal, quantity: u32) -> Decimal {
+        (price * Decimal::from(self.multiplier()) * Decimal::from(quantity)).normalize()
     }
 
     /// The right of an option, `None` for shares.
@@ -255,6 +263,18 @@ mod tests {
         ];
         assert_eq!((units(&four_six), ratios(&four_six)), (2, vec![2, 3]));
         assert_eq!(units(&[]), 0);
+    }
+
+    #[test]
+    fn trade_dollars_are_per_contract_or_per_share() {
+        let call = Instrument::Option(OptionSymbol::parse("SPXW250115C05950000").unwrap());
+        assert_eq!(call.dollars("4.30".parse().unwrap(), 1), Decimal::from(430));
+        assert_eq!(call.dollars("3.25".parse().unwrap(), 2), Decimal::from(650));
+        let spy = Instrument::Equity("SPY".into());
+        assert_eq!(
+            spy.dollars("601.37".parse().unwrap(), 10),
+            "6013.7".parse().unwrap()
+        );
     }
 
     #[test]

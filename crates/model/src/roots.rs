@@ -56,13 +56,6 @@ impl TickRule {
             (TickRule::Penny, _) => Decimal::new(1, 2),
         }
     }
-
-    /// Whether `price` is a whole number of ticks.
-    pub fn is_on_grid(&self, price: Decimal) -> bool {
-        price
-            .checked_rem(self.tick(price))
-            .is_some_and(|rest| rest.is_zero())
-    }
 }
 
 /// How one option root trades and settles.
@@ -291,19 +284,19 @@ mod tests {
     fn grid_membership() {
         let spx = root_info("SPXW").ticks;
         for on in ["0", "0.05", "2.95", "3", "3.10", "12.30", "-1.45"] {
-            assert!(spx.is_on_grid(dec(on)), "{on}");
+            assert!(spx.grid().contains(dec(on)), "{on}");
         }
         for off in ["0.01", "2.97", "3.05", "12.35", "0.051"] {
-            assert!(!spx.is_on_grid(dec(off)), "{off}");
+            assert!(!spx.grid().contains(dec(off)), "{off}");
         }
         let aapl = root_info("AAPL").ticks;
-        assert!(aapl.is_on_grid(dec("2.99")));
-        assert!(aapl.is_on_grid(dec("3.05")));
-        assert!(!aapl.is_on_grid(dec("3.01")));
+        assert!(aapl.grid().contains(dec("2.99")));
+        assert!(aapl.grid().contains(dec("3.05")));
+        assert!(!aapl.grid().contains(dec("3.01")));
         let spy = root_info("SPY").ticks;
-        assert!(spy.is_on_grid(dec("3.01")));
-        assert!(spy.is_on_grid(dec("512.37")));
-        assert!(!spy.is_on_grid(dec("0.005")));
-        assert!(spy.is_on_grid(Decimal::MAX));
+        assert!(spy.grid().contains(dec("3.01")));
+        assert!(spy.grid().contains(dec("512.37")));
+        assert!(!spy.grid().contains(dec("0.005")));
+        assert!(spy.grid().contains(Decimal::MAX));
     }
 }

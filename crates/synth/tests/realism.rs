@@ -492,7 +492,7 @@ fn delta(e: &Expiry, line: &Line, vol: f64) -> f64 {
 
 /// Whether a price is on the root's tick grid (a bid of 0 means no bid and is allowed).
 fn on_grid(rule: TickRule, px: i64) -> bool {
-    px >= 0 && rule.is_on_grid(tape::records::px_to_decimal(px))
+    px >= 0 && rule.grid().contains(tape::records::px_to_decimal(px))
 }
 
 #[test]

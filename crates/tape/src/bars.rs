@@ -17,10 +17,8 @@ use crate::error::TapeError;
 use crate::format::{Kind, Owner};
 use crate::query::Order;
 use crate::reader::SessionFile;
-use crate::records::{Bar, IndexValue, Trade};
+use crate::records::{Bar, IndexValue, MINUTE_NANOS, Trade, minute_start};
 use crate::tape::{Instrument, Tape};
-
-const MINUTE: i64 = 60_000_000_000;
 
 /// Folds bars (or single-price bars made from prints) into buckets of `span` nanoseconds.
 pub fn aggregate(bars: impl IntoIterator<Item = Bar>, span: i64) -> Vec<Bar> {
@@ -133,7 +131,7 @@ impl SessionFile {
         }
         // Widen the range to whole buckets so the edge bars are complete.
         let from = Timestamp::from_nanos(from.as_nanos() - from.as_nanos().rem_euclid(span_nanos));
-        if span_nanos % MINUTE == 0 && self.count(owner, Kind::Bars) > 0 {
+        if span_nanos % MINUTE_NANOS == 0 && self.count(owner, Kind::Bars) > 0 {
             let minutes = self
                 .range::<Bar>(owner, from, to, Order::Ascending, None, usize::MAX)?
                 .records;
@@ -229,8 +227,7 @@ impl SessionFile {
         let mut day = Summary::default();
         let mut trades_from = midnight;
         if self.count(owner, Kind::Bars) > 0 {
-            trades_from = Timestamp::from_nanos(to.as_nanos() - to.as_nanos().rem_euclid(MINUTE))
-                .max(midnight);
+            trades_from = minute_start(to).max(midnight);
             self.visit::<Bar>(owner, midnight, trades_from, |bars| {
                 bars.iter().for_each(|bar| day.add(bar));
             })?;
@@ -250,9 +247,7 @@ impl SessionFile {
         }
         // The day starts at its first minute, however it was built.
         Ok(day.finish().map(|bar| Bar {
-            start: Timestamp::from_nanos(
-                bar.start.as_nanos() - bar.start.as_nanos().rem_euclid(MINUTE),
-            ),
+            start: minute_start(bar.start),
             ..bar
         }))
     }
@@ -326,7 +321,7 @@ mod tests {
             print(Timestamp::from_seconds(59), 9, 0),
             print(Timestamp::from_seconds(61), 11, 2),
         ];
-        let minute = aggregate(bars, MINUTE);
+        let minute = aggregate(bars, MINUTE_NANOS);
         assert_eq!(minute.len(), 2);
         assert_eq!(
             (

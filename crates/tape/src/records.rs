@@ -16,6 +16,14 @@ pub const SIZE_SCALE: u64 = 1_000_000;
 /// A price in nanodollars.
 pub type Px = i64;
 
+/// Nanoseconds in a minute: the span of the stored bars.
+pub const MINUTE_NANOS: i64 = 60_000_000_000;
+
+/// The start of the minute `t` falls in.
+pub(crate) fn minute_start(t: Timestamp) -> Timestamp {
+    Timestamp::from_nanos(t.as_nanos() - t.as_nanos().rem_euclid(MINUTE_NANOS))
+}
+
 /// Converts nanodollars to an exact decimal.
 pub fn px_to_decimal(px: Px) -> Decimal {
     Decimal::new(px, 9).normalize()

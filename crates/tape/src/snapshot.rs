@@ -28,7 +28,9 @@ use pricing::{OptionKind, QuotedGreeks, parity_forward, quoted_greeks};
 use crate::error::TapeError;
 use crate::format::Owner;
 use crate::reader::SessionFile;
-use crate::records::{Bar, IndexValue, Px, Quote, Trade, change, px_to_decimal, px_to_f64};
+use crate::records::{
+    Bar, IndexValue, MINUTE_NANOS, Px, Quote, Trade, change, minute_start, px_to_decimal, px_to_f64,
+};
 use crate::series::Record;
 use crate::tape::{Instrument, Tape};
 use rust_decimal::Decimal;
@@ -52,6 +54,17 @@ pub struct Steady<T> {
     pub until: Timestamp,
 }
 
+impl<T> Steady<T> {
+    /// Another answer that holds over the same instants (what was built from this one).
+    pub fn with<U>(&self, value: U) -> Steady<U> {
+        Steady {
+            value,
+            from: self.from,
+            until: self.until,
+        }
+    }
+}
+
 /// The instants over which answers built at one instant hold, narrowed by each input read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Holds {
@@ -63,10 +76,10 @@ impl Holds {
     /// The minute of `t`: the day so far is built from minute bars before it and trades within
     /// it, and listings change at midnight, so nothing built at `t` is reused outside it.
     fn minute_of(t: Timestamp) -> Holds {
-        let start = t.as_nanos() - t.as_nanos().rem_euclid(MINUTE);
+        let start = minute_start(t);
         Holds {
-            from: Timestamp::from_nanos(start),
-            until: Timestamp::from_nanos(start.saturating_add(MINUTE)),
+            from: start,
+            until: Timestamp::from_nanos(start.as_nanos().saturating_add(MINUTE_NANOS)),
         }
     }
 
@@ -93,8 +106,6 @@ impl Holds {
         }
     }
 }
-
-const MINUTE: i64 = 60_000_000_000;
 
 /// One contract as it stood at the instant.
 #[derive(Clone, Debug, PartialEq)]
@@ -186,7 +197,7 @@ impl Tape {
         };
         eligible.remove(0);
         let mut holds = Holds::minute_of(at);
-        let underlying = session.underlying_price_held(at, &mut holds)?;
+        let underlying = session.underlying_price_at(at, &mut holds)?;
         Ok(Some(ChainAt {
             tape: self,
             session,
@@ -223,13 +234,8 @@ impl Tape {
 
 impl SessionFile {
     /// The underlying's price at `t`: its index value, else its quote's midpoint, else its last
-    /// trade.
-    pub fn underlying_price_at(&self, t: Timestamp) -> Result<Option<UnderlyingPrice>, TapeError> {
-        self.underlying_price_held(t, &mut Holds::minute_of(t))
-    }
-
-    /// The underlying's price at `t`, narrowing `holds` to the instants it stays the same.
-    fn underlying_price_held(
+    /// trade. Narrows `holds` to the instants the price stays the same.
+    fn underlying_price_at(
         &self,
         t: Timestamp,
         holds: &mut Holds,

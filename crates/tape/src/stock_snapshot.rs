@@ -9,10 +9,8 @@ use rust_decimal::Decimal;
 
 use crate::error::TapeError;
 use crate::format::Owner;
-use crate::records::{Bar, Quote, Trade, change};
+use crate::records::{Bar, Quote, Trade, change, minute_start};
 use crate::tape::{Instrument, Tape};
-
-const MINUTE: i64 = 60_000_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct StockSnapshot {
@@ -64,8 +62,7 @@ impl Tape {
         let through = Timestamp::from_nanos(at.as_nanos().saturating_add(1));
         let day = session.day_before(owner, through)?;
         let midnight = model::calendar::new_york_instant(today, 0, 0, 0);
-        let this_minute =
-            Timestamp::from_nanos(through.as_nanos() - through.as_nanos().rem_euclid(MINUTE));
+        let this_minute = minute_start(through);
         let minute = session
             .bars(owner, Duration::from_secs(60), midnight, this_minute)?
             .pop();

@@ -24,7 +24,7 @@ use crate::format::{
     Block, Catalog, ChunkEntry, ContractEntry, HEADER_LEN, Kind, Owner, SeriesEntry,
     encode_chunk_index, footer_bytes, header_bytes, yyyymmdd,
 };
-use crate::records::{Bar, IndexValue, Quote, QuoteBounds, Trade};
+use crate::records::{Bar, IndexValue, MINUTE_NANOS, Quote, QuoteBounds, Trade, minute_start};
 use crate::series::Record;
 use crate::underlying::{PricePath, PricePoint, PriceSource};
 
@@ -91,7 +91,6 @@ struct MinuteBars {
     current: Option<(Bar, i128)>,
 }
 
-const MINUTE_NANOS: i64 = 60_000_000_000;
 /// Derived one-minute bars are stored only for owners with at least this many trades (or index
 /// values) per bar on average; for sparser ones, reading the trades is as quick as reading bars.
 const DENSE_BAR_RECORDS: u64 = 4;
@@ -108,9 +107,7 @@ impl MinuteBars {
     }
 
     fn add(&mut self, trade: &Trade) {
-        let start = Timestamp::from_nanos(
-            trade.ts.as_nanos() - trade.ts.as_nanos().rem_euclid(MINUTE_NANOS),
-        );
+        let start = minute_start(trade.ts);
         if let Some((bar, _)) = &self.current
             && bar.start != start
         {

@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use std::sync::Arc;
 use store::keys::ApiKey;
 use tape::records::px_to_decimal;
-use tape::{ChainAt, ContractSnapshot, Steady};
+use tape::{ChainAt, ContractSnapshot};
 
 use super::access::{check_lookback, visible_until};
 use super::contracts::{ContractFilter, OptionContract, sort_contracts};
@@ -130,14 +130,7 @@ fn bodies(
                 )),
                 None => None,
             };
-            written.push((
-                *symbol,
-                Steady {
-                    value: body.clone(),
-                    from: snapshot.from,
-                    until: snapshot.until,
-                },
-            ));
+            written.push((*symbol, snapshot.with(body.clone())));
             *slot = Some(body);
         }
     }

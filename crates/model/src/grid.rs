@@ -6,13 +6,23 @@
 //! the tick just below it. A multi-leg order uses the low tick throughout ($0.05 for index
 //! spreads); shares trade in cents.
 
-use model::order::{Instrument, Leg};
-use model::roots::root_info;
+use crate::order::{Instrument, Leg};
+use crate::roots::{TickRule, root_info};
 use rust_decimal::dec;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Where the tick widens.
 const BOUNDARY: Decimal = dec!(3.00);
+
+impl TickRule {
+    /// The prices a quote or a single-leg order of the class may name.
+    pub fn grid(self) -> Grid {
+        Grid {
+            low: self.tick(Decimal::ZERO),
+            high: self.tick(BOUNDARY),
+        }
+    }
+}
 
 /// A price grid: `low` steps up to $3.00 and `high` steps above it (the same for a
 /// uniform grid). The boundary is a multiple of both.
@@ -40,11 +50,7 @@ impl Grid {
         match &first.instrument {
             Instrument::Equity(_) => Grid::uniform(dec!(0.01)),
             Instrument::Option(symbol) => {
-                let rule = root_info(symbol.root.as_str()).ticks;
-                let grid = Grid {
-                    low: rule.tick(Decimal::ZERO),
-                    high: rule.tick(BOUNDARY),
-                };
+                let grid = root_info(symbol.root.as_str()).ticks.grid();
                 if legs.len() > 1 {
                     Grid::uniform(grid.low)
                 } else {
@@ -66,7 +72,9 @@ impl Grid {
     /// Whether `price` (its magnitude) is a grid point.
     pub fn contains(self, price: Decimal) -> bool {
         let price = price.abs();
-        (price % self.tick_at(price)).is_zero()
+        price
+            .checked_rem(self.tick_at(price))
+            .is_some_and(|rest| rest.is_zero())
     }
 
     /// The lowest grid point at or above `price` (not negative).
@@ -90,15 +98,20 @@ impl Grid {
     }
 }
 
+/// `price` rounded to a whole number of `tick`s; a price too large to divide stays as it is.
 fn round_to(price: Decimal, tick: Decimal, strategy: RoundingStrategy) -> Decimal {
-    ((price / tick).round_dp_with_strategy(0, strategy) * tick).normalize()
+    price
+        .checked_div(tick)
+        .and_then(|ticks| ticks.round_dp_with_strategy(0, strategy).checked_mul(tick))
+        .unwrap_or(price)
+        .normalize()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::order::Action;
-    use model::symbol::OptionSymbol;
+    use crate::order::Action;
+    use crate::symbol::OptionSymbol;
     use proptest::prelude::*;
 
     fn option_leg(symbol: &str) -> Leg {
