@@ -10,11 +10,27 @@
 //! - [`fees`]: fees of a leg under a user's schedule.
 //! - [`order`]: an order as submitted, checked up to what needs no market (shape, fields, ticks,
 //!   the maximum-profit cap), each refusal one plain sentence.
+//! - [`market`]: the market a decision reads, as a trait (quotes at a second, the fill-time
+//!   search, the settlement value).
+//! - [`ledger`]: orders as placed, each with the fill decided at placement; status at a clock.
+//! - [`placement`]: the checks that need the account and the market, the fill, the effect on
+//!   buying power.
+//! - [`transaction`], [`position`], [`settlement`], [`account`]: what the ledger shows at a
+//!   clock: transactions, positions with their marks, settlement at the close, the financials.
+//! - [`buying_power`]: maintenance with pending reservations, the effect block.
 
+pub mod account;
+pub mod buying_power;
 pub mod fees;
 pub mod fill;
+pub mod ledger;
 pub mod margin;
+pub mod market;
 pub mod order;
 pub mod payoff;
+pub mod placement;
+pub mod position;
+pub mod settlement;
 #[cfg(test)]
 mod testing;
+pub mod transaction;

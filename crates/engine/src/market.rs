@@ -1,0 +1,145 @@
+//! The market an engine decision reads: quotes, deltas and the settlement value of one session,
+//! at whole seconds.
+//!
+//! The engine never reads market data itself; whoever drives it (the simulator over the tape, a
+//! test over a table of quotes) implements [`Market`]. Quotes are those in force at a second:
+//! the last one at or before it within the session, carried forward, never backward.
+
+use model::Timestamp;
+use model::order::Instrument;
+use rust_decimal::Decimal;
+
+use crate::fill::LegQuote;
+
+/// The market failed to answer (damaged data, a read error): not a property of the order, so it
+/// is never reported as a refusal.
+#[derive(Debug, thiserror::Error)]
+#[error("market data: {0}")]
+pub struct MarketError(pub String);
+
+/// One session's market as the engine sees it.
+pub trait Market {
+    /// The instrument's quote in force at `at`; `None` before its first quote of the session or
+    /// when it has no offer.
+    fn quote(
+        &self,
+        instrument: &Instrument,
+        at: Timestamp,
+    ) -> Result<Option<LegQuote>, MarketError>;
+
+    /// The instrument's unsigned delta at `at` (1 for shares); `None` when unknown.
+    fn delta(&self, instrument: &Instrument, at: Timestamp)
+    -> Result<Option<Decimal>, MarketError>;
+
+    /// The first whole second `s` with `after < s <= until` at which `condition` holds over
+    /// the instruments' quotes in force at `s` (`None` for one not quoted yet). Quotes change
+    /// only when a new one arrives, so only seconds at which one did need asking.
+    fn first_second(
+        &self,
+        instruments: &[Instrument],
+        after: Timestamp,
+        until: Timestamp,
+        condition: &mut dyn FnMut(Timestamp, &[Option<LegQuote>]) -> bool,
+    ) -> Result<Option<Timestamp>, MarketError>;
+
+    /// The underlying's value at the close, which settles the session's expiring options.
+    fn settlement_value(&self) -> Result<Option<Decimal>, MarketError>;
+}
+
+/// Floors an instant to its second: the simulator's resolution.
+pub fn second_of(t: Timestamp) -> Timestamp {
+    Timestamp::from_seconds(t.as_nanos().div_euclid(1_000_000_000))
+}
+
+/// A market from a table of quotes: for tests and worked examples, where a session is a few
+/// hand-written quotes.
+#[derive(Clone, Debug, Default)]
+pub struct QuoteTable {
+    quotes: std::collections::BTreeMap<Instrument, Vec<(Timestamp, LegQuote)>>,
+    deltas: std::collections::BTreeMap<Instrument, Decimal>,
+    close: Option<Decimal>,
+}
+
+impl QuoteTable {
+    /// Adds a quote from `at` on; quotes of an instrument must be added in time order.
+    pub fn quote(&mut self, instrument: &Instrument, at: Timestamp, bid: Decimal, ask: Decimal) {
+        self.quotes
+            .entry(instrument.clone())
+            .or_default()
+            .push((at, LegQuote { bid, ask }));
+    }
+
+    pub fn delta(&mut self, instrument: &Instrument, delta: Decimal) {
+        self.deltas.insert(instrument.clone(), delta);
+    }
+
+    pub fn close_at(&mut self, value: Decimal) {
+        self.close = Some(value);
+    }
+
+    fn in_force(&self, instrument: &Instrument, at: Timestamp) -> Option<LegQuote> {
+        let quotes = self.quotes.get(instrument)?;
+        let after = quotes.partition_point(|(t, _)| *t <= at);
+        after.checked_sub(1).map(|i| quotes[i].1)
+    }
+}
+
+impl Market for QuoteTable {
+    fn quote(
+        &self,
+        instrument: &Instrument,
+        at: Timestamp,
+    ) -> Result<Option<LegQuote>, MarketError> {
+        Ok(self.in_force(instrument, at))
+    }
+
+    fn delta(
+        &self,
+        instrument: &Instrument,
+        _at: Timestamp,
+    ) -> Result<Option<Decimal>, MarketError> {
+        Ok(self.deltas.get(instrument).copied())
+    }
+
+    fn first_second(
+        &self,
+        instruments: &[Instrument],
+        after: Timestamp,
+        until: Timestamp,
+        condition: &mut dyn FnMut(Timestamp, &[Option<LegQuote>]) -> bool,
+    ) -> Result<Option<Timestamp>, MarketError> {
+        let mut seconds: Vec<Timestamp> = instruments
+            .iter()
+            .filter_map(|instrument| self.quotes.get(instrument))
+            .flatten()
+            .map(|(t, _)| ceil_second(*t))
+            .filter(|s| *s > after && *s <= until)
+            .collect();
+        seconds.sort();
+        seconds.dedup();
+        for second in seconds {
+            let quotes: Vec<Option<LegQuote>> = instruments
+                .iter()
+                .map(|instrument| self.in_force(instrument, second))
+                .collect();
+            if condition(second, &quotes) {
+                return Ok(Some(second));
+            }
+        }
+        Ok(None)
+    }
+
+    fn settlement_value(&self) -> Result<Option<Decimal>, MarketError> {
+        Ok(self.close)
+    }
+}
+
+/// The first whole second at or after `t`: when a quote arriving at `t` is first seen.
+pub fn ceil_second(t: Timestamp) -> Timestamp {
+    let floor = second_of(t);
+    if floor == t {
+        t
+    } else {
+        Timestamp::from_nanos(floor.as_nanos() + 1_000_000_000)
+    }
+}

@@ -1,0 +1,344 @@
+//! Placing an order in a simulation: the checks that need the account and the market (§8.2
+//! steps 5 to 7 and ours), the fill at placement or the second it will fill, and the order's
+//! effect on buying power.
+//!
+//! The checks, after [`OrderRequest::check`](crate::order::OrderRequest::check) (steps 1 to 4):
+//!
+//! 1. the simulation has not ended;
+//! 2. every leg trades in this simulation: options on its underlying not yet expired, or the
+//!    underlying's shares (bought, never sold short), and not both in one order; a single leg's
+//!    `price_effect` agrees with its action;
+//! 3. closing legs have the position to close, counting what pending closing orders already
+//!    committed; opening legs do not open against a position held the other way;
+//! 4. (step 5) every leg has a quote at the clock;
+//! 5. (step 6) a stop is not already triggered;
+//! 6. (step 7) buying power, projected over every pending order and this one, stays positive.
+//!
+//! Credits of orders that have not filled yet are not counted in the projection: until they
+//! fill, the margin they reserve is all that shows in the account, so counting their credit
+//! could accept an order that leaves the available buying power negative.
+
+use model::Timestamp;
+use model::grid::Grid;
+use model::order::{Action, Instrument, Leg, OrderType, PriceEffect, ratios};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::account::{Account, Simulation};
+use crate::buying_power::{Effect, holdings, pending_at, with_legs};
+use crate::fees::order_fees;
+use crate::fill::{
+    LegQuote, Net, fill_at, leg_prices, limit_fills, natural, net_mid, stop_triggered,
+};
+use crate::ledger::{Fill, Placed, fill_dollars};
+use crate::margin::maintenance_margin;
+use crate::market::{Market, MarketError};
+use crate::order::{Order, Rejection};
+
+/// Where an order is placed: a simulation's ledger at its clock, over its market.
+pub struct Desk<'a> {
+    pub simulation: &'a Simulation<'a>,
+    /// The simulation's underlying (`SPX`).
+    pub underlying: &'a str,
+    pub ledger: &'a [Placed],
+    pub clock: Timestamp,
+    pub market: &'a dyn Market,
+}
+
+/// An accepted order and what it does to buying power.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub placed: Placed,
+    pub effect: Effect,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error("{0}")]
+    Refused(Rejection),
+    #[error(transparent)]
+    Market(#[from] MarketError),
+}
+
+impl From<Rejection> for PlaceError {
+    fn from(rejection: Rejection) -> Self {
+        PlaceError::Refused(rejection)
+    }
+}
+
+fn refuse<T>(reason: impl Into<String>) -> Result<T, PlaceError> {
+    Err(PlaceError::Refused(Rejection(reason.into())))
+}
+
+impl Desk<'_> {
+    /// Checks `order` at the clock and works out its fill. `slippage` is the user's setting;
+    /// market orders take none.
+    pub fn place(
+        &self,
+        id: Uuid,
+        order: Order,
+        slippage: Decimal,
+    ) -> Result<Placement, PlaceError> {
+        let account = Account::at(self.simulation, self.ledger, self.clock, self.market)?;
+        if self.clock >= self.simulation.end {
+            return refuse("simulation has ended");
+        }
+        self.check_instruments(&order)?;
+        check_positions(&order, &account, self.ledger, self.clock)?;
+        let quotes = self.quotes_now(&order.legs)?;
+        let effect = order.price_effect.unwrap_or(PriceEffect::Debit);
+        if order.order_type == OrderType::Stop
+            && let Some((trigger, _)) = order.stop_trigger
+            && stop_triggered(effect, trigger, quotes[0].mid())
+        {
+            return refuse("stop order would execute immediately");
+        }
+        let slippage = match order.order_type {
+            OrderType::Market => Decimal::ZERO,
+            _ => slippage,
+        };
+        let pricing = Pricing::of(order.clone(), slippage);
+        let now = match order.order_type {
+            OrderType::Market => Some(pricing.fill(
+                self.clock,
+                &quotes,
+                natural(&order.legs, &pricing.ratios, &quotes),
+            )),
+            OrderType::Limit | OrderType::Stop => pricing.fill_when_due(self.clock, &quotes),
+        };
+        let mut placed = Placed {
+            id,
+            placed_at: self.clock,
+            order,
+            slippage,
+            fill: now,
+        };
+        let effect = self.buying_power(&account, &placed)?;
+        if placed.fill.is_none() {
+            placed.fill = self.search(&pricing, &placed.order.legs)?;
+        }
+        Ok(Placement { placed, effect })
+    }
+
+    fn check_instruments(&self, order: &Order) -> Result<(), PlaceError> {
+        let has_equity = order
+            .legs
+            .iter()
+            .any(|leg| leg.instrument.option().is_none());
+        if has_equity && order.legs.len() > 1 {
+            return refuse("equity legs cannot be combined with other legs in one order");
+        }
+        for leg in &order.legs {
+            match &leg.instrument {
+                Instrument::Option(symbol) => {
+                    let underlying = model::roots::root_info(symbol.root.as_str()).underlying;
+                    if !underlying.eq_ignore_ascii_case(self.underlying) {
+                        return refuse(format!(
+                            "{} is not an option on {}",
+                            leg.instrument, self.underlying
+                        ));
+                    }
+                    if symbol.expiration < self.simulation.date {
+                        return refuse(format!(
+                            "{} expired before {}",
+                            leg.instrument, self.simulation.date
+                        ));
+                    }
+                }
+                Instrument::Equity(ticker) => {
+                    if !ticker.eq_ignore_ascii_case(self.underlying) {
+                        return refuse(format!(
+                            "{ticker} is not traded in this simulation of {}",
+                            self.underlying
+                        ));
+                    }
+                    if leg.action == Action::SellToOpen {
+                        return refuse("short selling stock is not supported");
+                    }
+                }
+            }
+        }
+        if let ([leg], Some(effect)) = (order.legs.as_slice(), order.price_effect)
+            && leg.action.buys() != (effect == PriceEffect::Debit)
+        {
+            return refuse(format!(
+                "price_effect {} does not match {}",
+                effect.as_str(),
+                leg.action.as_str()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Step 5: every leg's quote at the clock.
+    fn quotes_now(&self, legs: &[Leg]) -> Result<Vec<LegQuote>, PlaceError> {
+        let mut quotes = Vec::with_capacity(legs.len());
+        for leg in legs {
+            match self.market.quote(&leg.instrument, self.clock)? {
+                Some(quote) => quotes.push(quote),
+                None => {
+                    return refuse(format!(
+                        "no market data for {} at {}",
+                        leg.instrument,
+                        self.clock.to_rfc3339()
+                    ));
+                }
+            }
+        }
+        Ok(quotes)
+    }
+
+    /// Step 7 and the effect block.
+    fn buying_power(&self, account: &Account, placed: &Placed) -> Result<Effect, PlaceError> {
+        let schedule = self.simulation.schedule;
+        let positions = holdings(&account.book);
+        let mut reserved = positions.clone();
+        let mut pending_cost = Decimal::ZERO;
+        for pending in pending_at(self.ledger, self.clock) {
+            with_legs(&mut reserved, &pending.order.legs);
+            pending_cost += pending.projected_dollars().max(Decimal::ZERO)
+                + order_fees(schedule, &pending.order.legs);
+        }
+        let margin_before = maintenance_margin(&reserved);
+        with_legs(&mut reserved, &placed.order.legs);
+        let margin_after = maintenance_margin(&reserved);
+        let fees = order_fees(schedule, &placed.order.legs);
+        let (premium, required) = match &placed.fill {
+            Some(fill) => {
+                let mut filled = positions;
+                with_legs(&mut filled, &placed.order.legs);
+                let premium = fill_dollars(&placed.order, fill);
+                (premium, margin_after.max(maintenance_margin(&filled)))
+            }
+            None => (
+                placed.projected_dollars(),
+                margin_after.max(maintenance_margin(&positions)),
+            ),
+        };
+        let cost = match &placed.fill {
+            Some(_) => premium,
+            None => premium.max(Decimal::ZERO),
+        } + fees;
+        let projected = account.financials.cash - pending_cost - cost - required;
+        if projected < Decimal::ZERO {
+            return refuse("insufficient buying power");
+        }
+        let change = margin_after - margin_before + premium + fees;
+        let current = account.financials.available;
+        Ok(Effect {
+            margin_change: (margin_after - margin_before).normalize(),
+            change: change.normalize(),
+            current: current.normalize(),
+            new: (current - change).normalize(),
+        })
+    }
+
+    /// The first second after the clock, through the close, at which the order fills.
+    fn search(&self, pricing: &Pricing, legs: &[Leg]) -> Result<Option<Fill>, PlaceError> {
+        let instruments: Vec<Instrument> = legs.iter().map(|leg| leg.instrument.clone()).collect();
+        let mut fill = None;
+        self.market.first_second(
+            &instruments,
+            self.clock,
+            self.simulation.end,
+            &mut |at, quotes| {
+                let Some(quotes) = quotes.iter().copied().collect::<Option<Vec<LegQuote>>>() else {
+                    return false;
+                };
+                fill = pricing.fill_when_due(at, &quotes);
+                fill.is_some()
+            },
+        )?;
+        Ok(fill)
+    }
+}
+
+/// What a limit or a stop needs to price its fill at a second.
+struct Pricing {
+    order: Order,
+    ratios: Vec<u32>,
+    grid: Grid,
+    slippage: Decimal,
+}
+
+impl Pricing {
+    fn of(order: Order, slippage: Decimal) -> Pricing {
+        Pricing {
+            ratios: ratios(&order.legs),
+            grid: Grid::of_order(&order.legs),
+            order,
+            slippage,
+        }
+    }
+
+    fn fill(&self, at: Timestamp, quotes: &[LegQuote], net: Net) -> Fill {
+        Fill {
+            at,
+            net,
+            leg_prices: leg_prices(&self.order.legs, &self.ratios, quotes, net),
+        }
+    }
+
+    /// The fill at `at` when the order's condition holds over `quotes`: a limit whose fill is
+    /// within its limit, a stop whose trigger the mid has reached.
+    fn fill_when_due(&self, at: Timestamp, quotes: &[LegQuote]) -> Option<Fill> {
+        let effect = self.order.price_effect?;
+        let fill = fill_at(
+            net_mid(&self.order.legs, &self.ratios, quotes),
+            self.grid,
+            self.slippage,
+        );
+        let due = match self.order.order_type {
+            OrderType::Limit => {
+                let (limit, _) = self.order.price.as_ref()?;
+                limit_fills(Net::of(*limit, effect), fill)
+            }
+            OrderType::Stop => {
+                let (trigger, _) = self.order.stop_trigger.as_ref()?;
+                stop_triggered(effect, *trigger, quotes.first()?.mid())
+            }
+            OrderType::Market => true,
+        };
+        due.then(|| self.fill(at, quotes, fill))
+    }
+}
+
+/// Closing legs need the position; opening legs may not go against one.
+fn check_positions(
+    order: &Order,
+    account: &Account,
+    ledger: &[Placed],
+    clock: Timestamp,
+) -> Result<(), PlaceError> {
+    for leg in &order.legs {
+        let held = account
+            .book
+            .open
+            .get(&leg.instrument)
+            .map_or(0, |lot| lot.quantity);
+        let wanted = i64::from(leg.quantity);
+        if leg.action.opens() {
+            if held != 0 && held.signum() != leg.action.sign() {
+                return refuse(format!(
+                    "use a closing action for an existing position in {}",
+                    leg.instrument
+                ));
+            }
+            continue;
+        }
+        let committed: i64 = pending_at(ledger, clock)
+            .flat_map(|pending| pending.order.legs.iter())
+            .filter(|other| other.instrument == leg.instrument && other.action == leg.action)
+            .map(|other| i64::from(other.quantity))
+            .sum();
+        // Closing moves the position toward zero: a sale closes a long, a purchase a short.
+        let closable = (-leg.action.sign() * held).max(0) - committed;
+        if closable < wanted {
+            return refuse(format!(
+                "insufficient position to close in {}",
+                leg.instrument
+            ));
+        }
+    }
+    Ok(())
+}
