@@ -55,7 +55,7 @@ pub struct Position {
     pub net_liquidity: Decimal,
     /// The mid per share, unrounded; the average cost when the instrument has no quote.
     pub mark: Decimal,
-    /// Unsigned market delta × the direction's sign.
+    /// Unsigned market delta × the direction's sign, once [`Account::with_deltas`] asked.
     pub delta: Option<Decimal>,
 }
 
@@ -144,7 +144,8 @@ impl Account {
             positions.push(position(simulation.id, instrument, lot, clock, market)?);
         }
         let maintenance = maintenance(&holdings(&book), ledger, clock);
-        let financials = financials(simulation, &transactions, &book, &positions, maintenance);
+        let settled = settled_measures(&transactions, &book, maintenance);
+        let financials = financials(simulation.starting_capital, settled, &positions);
         Ok(Account {
             clock,
             transactions,
@@ -152,6 +153,19 @@ impl Account {
             positions,
             financials,
         })
+    }
+}
+
+impl Account {
+    /// Each position's delta at the clock: what the market says, signed by the direction.
+    pub fn with_deltas(mut self, market: &dyn Market) -> Result<Account, MarketError> {
+        for position in &mut self.positions {
+            let sign = Decimal::from(position.direction.sign());
+            position.delta = market
+                .delta(&position.instrument, self.clock)?
+                .map(|delta| (delta.abs() * sign).normalize());
+        }
+        Ok(self)
     }
 }
 
@@ -163,52 +177,59 @@ fn position(
     market: &dyn Market,
 ) -> Result<Position, MarketError> {
     let direction = lot.direction();
-    let quantity = lot.quantity.unsigned_abs();
-    let multiplier = Decimal::from(instrument.multiplier());
-    let mark = match market.quote(instrument, clock)? {
-        Some(quote) => quote.mid(),
-        None => lot.basis / Decimal::from(quantity) / multiplier,
-    }
-    .normalize();
-    let value = mark * multiplier * Decimal::from(quantity);
-    let sign = Decimal::from(direction.sign());
-    let unrealized = match direction {
-        Direction::Long => value - lot.basis,
-        Direction::Short => lot.basis - value,
-    }
-    .normalize();
-    let delta = market
-        .delta(instrument, clock)?
-        .map(|delta| (delta.abs() * sign).normalize());
-    Ok(Position {
+    let mut position = Position {
         id: Uuid::new_v5(
             &POSITION_NAMESPACE,
             format!("{simulation}|{instrument}|{}", direction.as_str()).as_bytes(),
         ),
         instrument: instrument.clone(),
         direction,
-        quantity,
+        quantity: lot.quantity.unsigned_abs(),
         cost: (lot.debit - lot.credit + lot.fees).normalize(),
         cost_basis: lot.basis.normalize(),
         debit: lot.debit.normalize(),
         credit: lot.credit.normalize(),
-        unrealized,
+        unrealized: Decimal::ZERO,
         realized: lot.realized.normalize(),
         fees: lot.fees.normalize(),
-        total: (unrealized + lot.realized - lot.fees).normalize(),
-        net_liquidity: (value * sign).normalize(),
-        mark,
-        delta,
-    })
+        total: Decimal::ZERO,
+        net_liquidity: Decimal::ZERO,
+        mark: Decimal::ZERO,
+        delta: None,
+    };
+    position.mark_at(market.quote(instrument, clock)?.map(|quote| quote.mid()));
+    Ok(position)
 }
 
-fn financials(
-    simulation: &Simulation<'_>,
+impl Position {
+    /// Values the position at `mark` per share; without one, at its average cost (no
+    /// unrealized P&L).
+    pub fn mark_at(&mut self, mark: Option<Decimal>) {
+        let multiplier = Decimal::from(self.instrument.multiplier());
+        let quantity = Decimal::from(self.quantity);
+        let mark = mark
+            .unwrap_or_else(|| self.cost_basis / quantity / multiplier)
+            .normalize();
+        let value = mark * multiplier * quantity;
+        let sign = Decimal::from(self.direction.sign());
+        self.unrealized = match self.direction {
+            Direction::Long => value - self.cost_basis,
+            Direction::Short => self.cost_basis - value,
+        }
+        .normalize();
+        self.total = (self.unrealized + self.realized - self.fees).normalize();
+        self.net_liquidity = (value * sign).normalize();
+        self.mark = mark;
+    }
+}
+
+/// What the ledger settles, per class (equities, options): cash moved, fees, realized P&L,
+/// maintenance. It changes only at fills, placements and the close.
+pub fn settled_measures(
     transactions: &[Transaction],
     book: &Book,
-    positions: &[Position],
     maintenance: Decimal,
-) -> Financials {
+) -> [Measures; 2] {
     let mut equities = Measures::default();
     let mut options = Measures::default();
     for t in transactions {
@@ -224,27 +245,32 @@ fn financials(
     for (instrument, lot) in &book.open {
         realized.add(instrument, lot.realized);
     }
+    equities.realized = realized.equities;
+    options.realized = realized.options;
+    options.maintenance = maintenance;
+    [equities, options]
+}
+
+/// The financials: what the ledger settled, and the open positions at their marks.
+pub fn financials(
+    deposits: Decimal,
+    [mut equities, mut options]: [Measures; 2],
+    positions: &[Position],
+) -> Financials {
     let mut unrealized = ClassAmounts::default();
     let mut market_value = ClassAmounts::default();
     for position in positions {
         unrealized.add(&position.instrument, position.unrealized);
         market_value.add(&position.instrument, position.net_liquidity);
     }
-    for (measures, pick) in [
-        (
-            &mut equities,
-            (|a: &ClassAmounts| a.equities) as fn(&ClassAmounts) -> Decimal,
-        ),
-        (&mut options, |a: &ClassAmounts| a.options),
-    ] {
-        measures.realized = pick(&realized);
-        measures.unrealized = pick(&unrealized);
-        measures.market_value = pick(&market_value);
+    equities.unrealized = unrealized.equities;
+    equities.market_value = market_value.equities;
+    options.unrealized = unrealized.options;
+    options.market_value = market_value.options;
+    for measures in [&mut equities, &mut options] {
         measures.profit_loss = measures.realized + measures.unrealized - measures.fees;
     }
-    options.maintenance = maintenance;
     let total = equities.plus(options);
-    let deposits = simulation.starting_capital;
     let cash = deposits + total.credits - total.debits - total.fees;
     Financials {
         deposits,

@@ -142,3 +142,25 @@ pub fn fill_dollars(order: &Order, fill: &Fill) -> Decimal {
         })
         .sum()
 }
+
+/// Whether orders placed after `ledger[index]` close positions in what it opens: deleting it
+/// would leave them closing nothing.
+pub fn has_dependents(ledger: &[Placed], index: usize) -> bool {
+    let Some(placed) = ledger.get(index) else {
+        return false;
+    };
+    let opened: Vec<&model::order::Instrument> = placed
+        .order
+        .legs
+        .iter()
+        .filter(|leg| leg.action.opens())
+        .map(|leg| &leg.instrument)
+        .collect();
+    ledger[index + 1..].iter().any(|later| {
+        later
+            .order
+            .legs
+            .iter()
+            .any(|leg| !leg.action.opens() && opened.contains(&&leg.instrument))
+    })
+}

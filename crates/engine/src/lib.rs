@@ -18,11 +18,13 @@
 //! - [`transaction`], [`position`], [`settlement`], [`account`]: what the ledger shows at a
 //!   clock: transactions, positions with their marks, settlement at the close, the financials.
 //! - [`buying_power`]: maintenance with pending reservations, the effect block.
+//! - [`history`]: the financials second by second.
 
 pub mod account;
 pub mod buying_power;
 pub mod fees;
 pub mod fill;
+pub mod history;
 pub mod ledger;
 pub mod margin;
 pub mod market;

@@ -34,16 +34,47 @@ pub trait Market {
     /// The first whole second `s` with `after < s <= until` at which `condition` holds over
     /// the instruments' quotes in force at `s` (`None` for one not quoted yet). Quotes change
     /// only when a new one arrives, so only seconds at which one did need asking.
+    ///
+    /// `could_hold` may be asked, for a stretch of time, whether the condition could hold
+    /// anywhere in it given how low and high each instrument's bid and ask go there (`None`
+    /// when unknown); a stretch it rules out need not be searched. It must not rule out a
+    /// stretch where the condition holds.
     fn first_second(
         &self,
         instruments: &[Instrument],
         after: Timestamp,
         until: Timestamp,
+        could_hold: &mut dyn FnMut(&[Option<QuoteRange>]) -> bool,
         condition: &mut dyn FnMut(Timestamp, &[Option<LegQuote>]) -> bool,
     ) -> Result<Option<Timestamp>, MarketError>;
 
     /// The underlying's value at the close, which settles the session's expiring options.
     fn settlement_value(&self) -> Result<Option<Decimal>, MarketError>;
+}
+
+/// How low and high an instrument's bid and ask go over a stretch of time, per share (0 for an
+/// absent side).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuoteRange {
+    pub bid_low: Decimal,
+    pub bid_high: Decimal,
+    pub ask_low: Decimal,
+    pub ask_high: Decimal,
+}
+
+impl QuoteRange {
+    /// The lowest and the highest mid the stretch can have.
+    pub fn mids(&self) -> (Decimal, Decimal) {
+        (
+            (self.bid_low + self.ask_low) / Decimal::TWO,
+            (self.bid_high + self.ask_high) / Decimal::TWO,
+        )
+    }
+}
+
+/// Anything goes: for searches that must visit every second.
+pub fn any_range(_: &[Option<QuoteRange>]) -> bool {
+    true
 }
 
 /// Floors an instant to its second: the simulator's resolution.
@@ -52,7 +83,8 @@ pub fn second_of(t: Timestamp) -> Timestamp {
 }
 
 /// A market from a table of quotes: for tests and worked examples, where a session is a few
-/// hand-written quotes.
+/// hand-written quotes. Its searches visit every second with a quote change and panic if
+/// `could_hold` rules out one where the condition holds.
 #[derive(Clone, Debug, Default)]
 pub struct QuoteTable {
     quotes: std::collections::BTreeMap<Instrument, Vec<(Timestamp, LegQuote)>>,
@@ -106,6 +138,7 @@ impl Market for QuoteTable {
         instruments: &[Instrument],
         after: Timestamp,
         until: Timestamp,
+        could_hold: &mut dyn FnMut(&[Option<QuoteRange>]) -> bool,
         condition: &mut dyn FnMut(Timestamp, &[Option<LegQuote>]) -> bool,
     ) -> Result<Option<Timestamp>, MarketError> {
         let mut seconds: Vec<Timestamp> = instruments
@@ -122,7 +155,26 @@ impl Market for QuoteTable {
                 .iter()
                 .map(|instrument| self.in_force(instrument, second))
                 .collect();
-            if condition(second, &quotes) {
+            // Each second is its own stretch here, so every search also checks that
+            // `could_hold` never rules out a second where the condition holds.
+            let ranges: Vec<Option<QuoteRange>> = quotes
+                .iter()
+                .map(|q| {
+                    q.map(|q| QuoteRange {
+                        bid_low: q.bid,
+                        bid_high: q.bid,
+                        ask_low: q.ask,
+                        ask_high: q.ask,
+                    })
+                })
+                .collect();
+            let possible = could_hold(&ranges);
+            let holds = condition(second, &quotes);
+            assert!(
+                possible || !holds,
+                "could_hold ruled out {second:?}, where the condition holds"
+            );
+            if holds {
                 return Ok(Some(second));
             }
         }

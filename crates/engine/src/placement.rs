@@ -32,7 +32,7 @@ use crate::fill::{
 };
 use crate::ledger::{Fill, Placed, fill_dollars};
 use crate::margin::maintenance_margin;
-use crate::market::{Market, MarketError};
+use crate::market::{Market, MarketError, QuoteRange};
 use crate::order::{Order, Rejection};
 
 /// Where an order is placed: a simulation's ledger at its clock, over its market.
@@ -241,6 +241,7 @@ impl Desk<'_> {
             &instruments,
             self.clock,
             self.simulation.end,
+            &mut |ranges| pricing.could_fill(ranges),
             &mut |at, quotes| {
                 let Some(quotes) = quotes.iter().copied().collect::<Option<Vec<LegQuote>>>() else {
                     return false;
@@ -279,10 +280,75 @@ impl Pricing {
         }
     }
 
+    /// Whether the order could fill somewhere in a stretch where its legs' quotes stay within
+    /// `ranges`: at the mids most favourable to the trader (low for what it buys, high for what
+    /// it sells), a limit would take the fill, or a stop's trigger is within reach.
+    fn could_fill(&self, ranges: &[Option<QuoteRange>]) -> bool {
+        let Some(ranges) = ranges.iter().copied().collect::<Option<Vec<QuoteRange>>>() else {
+            return true;
+        };
+        let Some(effect) = self.order.price_effect else {
+            return true;
+        };
+        match self.order.order_type {
+            OrderType::Limit => {
+                let Some((limit, _)) = &self.order.price else {
+                    return true;
+                };
+                let best = self
+                    .order
+                    .legs
+                    .iter()
+                    .zip(&self.ratios)
+                    .zip(&ranges)
+                    .map(|((leg, ratio), range)| {
+                        let (low, high) = range.mids();
+                        let mid = if leg.action.buys() { low } else { high };
+                        Decimal::from(leg.action.sign() * i64::from(*ratio)) * mid
+                    })
+                    .sum();
+                limit_fills(
+                    Net::of(*limit, effect),
+                    fill_at(Net(best), self.grid, self.slippage),
+                )
+            }
+            OrderType::Stop => {
+                let (Some((trigger, _)), Some(range)) = (&self.order.stop_trigger, ranges.first())
+                else {
+                    return true;
+                };
+                let (low, high) = range.mids();
+                stop_triggered(effect, *trigger, low) || stop_triggered(effect, *trigger, high)
+            }
+            OrderType::Market => true,
+        }
+    }
+
     /// The fill at `at` when the order's condition holds over `quotes`: a limit whose fill is
     /// within its limit, a stop whose trigger the mid has reached.
     fn fill_when_due(&self, at: Timestamp, quotes: &[LegQuote]) -> Option<Fill> {
         let effect = self.order.price_effect?;
+        if self.order.order_type == OrderType::Limit
+            && let Some((limit, _)) = &self.order.price
+        {
+            // Snapping only ever moves the fill against the trader, so a limit the mid plus
+            // slippage already misses cannot fill. Most seconds of a search stop here, before
+            // any division or rounding: twice the mid is a sum of bids and asks.
+            let twice_mid: Decimal = self
+                .order
+                .legs
+                .iter()
+                .zip(&self.ratios)
+                .zip(quotes)
+                .map(|((leg, ratio), q)| {
+                    Decimal::from(leg.action.sign() * i64::from(*ratio)) * (q.bid + q.ask)
+                })
+                .sum();
+            let reach = Net::of(*limit, effect).0 - self.slippage;
+            if twice_mid > reach + reach {
+                return None;
+            }
+        }
         let fill = fill_at(
             net_mid(&self.order.legs, &self.ratios, quotes),
             self.grid,

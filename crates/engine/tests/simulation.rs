@@ -149,7 +149,9 @@ impl Run {
     }
 
     fn at(&self, clock: Timestamp) -> Account {
-        Account::at(&self.simulation, &self.ledger, clock, &self.market).unwrap()
+        Account::at(&self.simulation, &self.ledger, clock, &self.market)
+            .and_then(|account| account.with_deltas(&self.market))
+            .unwrap()
     }
 }
 
@@ -568,6 +570,54 @@ fn options_of_another_underlying_or_already_expired_are_refused() {
         ),
         "price_effect credit does not match buy to open"
     );
+}
+
+#[test]
+fn the_history_agrees_with_the_account_at_every_second() {
+    let mut run = Run::new(dec!(100000));
+    run.place(utc(14, 35, 0), debit_vertical()).unwrap();
+    run.place(utc(14, 36, 0), credit_put_vertical()).unwrap();
+    run.place(
+        utc(14, 38, 20),
+        request("market", None, None, &[(C5950, "buy to open", 2)]),
+    )
+    .unwrap();
+    run.place(
+        utc(15, 0, 0),
+        request("market", None, None, &[(C5950, "sell to close", 1)]),
+    )
+    .unwrap();
+    let (start, end) = (run.simulation.start, run.simulation.end);
+    let samples =
+        engine::history::history(&run.simulation, &run.ledger, start, end, 1, &run.market).unwrap();
+    assert_eq!(samples.len(), 23_401, "09:30:00 to 16:00:00 inclusive");
+    let interesting = [
+        utc(14, 40, 0),
+        utc(14, 50, 0),
+        utc(14, 50, 1),
+        utc(15, 0, 0),
+        end,
+    ];
+    for sample in samples
+        .iter()
+        .step_by(13)
+        .chain(samples.iter().filter(|s| interesting.contains(&s.at)))
+    {
+        let account = Account::at(&run.simulation, &run.ledger, sample.at, &run.market).unwrap();
+        assert_eq!(sample.financials, account.financials, "at {}", sample.at);
+    }
+    let every_minute = engine::history::history(
+        &run.simulation,
+        &run.ledger,
+        start,
+        utc(14, 40, 30),
+        60,
+        &run.market,
+    )
+    .unwrap();
+    assert_eq!(every_minute.len(), 11);
+    assert_eq!(every_minute.last().unwrap().at, utc(14, 40, 0));
+    assert_eq!(every_minute[10], samples[600]);
 }
 
 /// Orders a property test may place: the examples' structures at their limits.

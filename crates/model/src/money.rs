@@ -49,11 +49,22 @@ pub fn parse_non_negative(text: &str) -> Result<Decimal, DecimalError> {
 /// Canonical text for a server-computed amount: plain notation, no exponent, trailing zeros
 /// stripped (`100000`, `3.44`, `0.0008`).
 pub fn canonical(value: Decimal) -> String {
-    let normalized = value.normalize();
-    if normalized.is_zero() {
-        return "0".to_string();
+    Canonical(value).to_string()
+}
+
+/// [`canonical`] text written straight into a formatter, for responses of many amounts.
+#[derive(Clone, Copy, Debug)]
+pub struct Canonical(pub Decimal);
+
+impl std::fmt::Display for Canonical {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let normalized = self.0.normalize();
+        if normalized.is_zero() {
+            f.write_str("0")
+        } else {
+            std::fmt::Display::fmt(&normalized, f)
+        }
     }
-    normalized.to_string()
 }
 
 /// Parses a decimal that the server itself wrote (for example from the database).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
 
+use crate::http::Problem;
 use crate::limits::Meter;
 use crate::mail::Mailer;
 use crate::settings::Settings;
@@ -30,6 +31,8 @@ pub struct Shared {
     pub pages: crate::pages::PageSigner,
     /// Option snapshots written at the latest instant asked.
     pub snapshots: crate::faces::cutemarkets::snapshot_cache::SnapshotCache,
+    /// One writer at a time per simulation.
+    pub simulation_locks: crate::faces::simulator::desk::SimulationLocks,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
             market,
             pages,
             snapshots: Default::default(),
+            simulation_locks: Default::default(),
         })))
     }
 
@@ -96,4 +100,17 @@ impl Clock for WallClock {
     fn now(&self) -> Timestamp {
         Timestamp::from_jiff(jiff::Timestamp::now())
     }
+}
+
+/// Runs a tape read off the async threads: it maps files and decodes chunks, which can take a
+/// while for a month of quotes.
+pub async fn read_tape<T, F>(state: &AppState, read: F) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState) -> Result<T, Problem> + Send + 'static,
+{
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || read(&state))
+        .await
+        .map_err(|error| Problem::internal(format_args!("a tape read failed: {error}")))?
 }

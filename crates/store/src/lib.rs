@@ -1,4 +1,5 @@
-//! Durable state: users, sessions, API keys, verification codes, idempotency records.
+//! Durable state: users, sessions, API keys, verification codes, idempotency records,
+//! simulations and their ledgers.
 //!
 //! One code path serves SQLite (the embedded default, a file in the data folder, WAL mode) and
 //! PostgreSQL (scale-out). To keep that true the SQL is portable: `$n` placeholders, TEXT ids,
@@ -9,6 +10,7 @@ mod error;
 pub mod idempotency;
 pub mod keys;
 pub mod sessions;
+pub mod simulations;
 pub mod testing;
 pub mod users;
 pub mod verification;

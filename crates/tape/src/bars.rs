@@ -221,13 +221,16 @@ impl SessionFile {
             return Ok(self.day(owner));
         }
         let midnight = calendar::new_york_instant(date, 0, 0, 0);
-        // Stored minute bars up to the minute `to` falls in (whose bar would show trades after
-        // `to`), then that minute's trades; without stored bars, the trades (or an index's
+        // Stored minute bars up to the minute of the last instant before `to` (whose bar could
+        // show trades from `to` on), then that minute's trades; without stored bars, the trades (or an index's
         // values) themselves. Folded as they are read: a snapshot asks this of every contract.
         let mut day = Summary::default();
         let mut trades_from = midnight;
         if self.count(owner, Kind::Bars) > 0 {
-            trades_from = minute_start(to).max(midnight);
+            // The minute of the last instant included: a day asked as of any instant of one
+            // minute is built the same way, so its rounded VWAP does not change within it.
+            trades_from =
+                minute_start(Timestamp::from_nanos(to.as_nanos().saturating_sub(1))).max(midnight);
             self.visit::<Bar>(owner, midnight, trades_from, |bars| {
                 bars.iter().for_each(|bar| day.add(bar));
             })?;

@@ -252,8 +252,23 @@ impl SessionFile {
         legs: &[Owner],
         after: Timestamp,
         until: Timestamp,
+        condition: impl FnMut(Timestamp, &[Option<Quote>]) -> bool,
+    ) -> Result<Option<(Timestamp, LegQuotes)>, TapeError> {
+        self.first_instant_every(legs, after, until, 1, condition)
+    }
+
+    /// [`first_instant`](Self::first_instant) seen every `step` nanoseconds: the condition is
+    /// asked at multiples of `step` only, over the quotes in force then, so a quote that is
+    /// replaced before the next multiple is never seen (the simulator's one-second resolution).
+    pub fn first_instant_every(
+        &self,
+        legs: &[Owner],
+        after: Timestamp,
+        until: Timestamp,
+        step: i64,
         mut condition: impl FnMut(Timestamp, &[Option<Quote>]) -> bool,
     ) -> Result<Option<(Timestamp, LegQuotes)>, TapeError> {
+        let step = step.max(1);
         let mut state: LegQuotes = legs
             .iter()
             .map(|leg| self.quote_at(*leg, after))
@@ -267,12 +282,20 @@ impl SessionFile {
         let mut next: Vec<i64> = cursors.iter().map(LegCursor::next_ts).collect();
         let until = until.as_nanos();
         loop {
-            let now = next.iter().copied().min().unwrap_or(i64::MAX);
-            if now > until || now == i64::MAX {
+            let event = next.iter().copied().min().unwrap_or(i64::MAX);
+            if event == i64::MAX {
+                return Ok(None);
+            }
+            // The first multiple of `step` at or after the event: when it is first seen.
+            let now = event
+                .div_euclid(step)
+                .saturating_add(i64::from(event.rem_euclid(step) != 0))
+                .saturating_mul(step);
+            if now > until {
                 return Ok(None);
             }
             for (leg, cursor) in cursors.iter_mut().enumerate() {
-                while next[leg] == now {
+                while next[leg] <= now {
                     state[leg] = Some(cursor.records[cursor.at]);
                     cursor.advance(self)?;
                     next[leg] = cursor.next_ts();
@@ -299,6 +322,21 @@ impl SessionFile {
         legs: &[Owner],
         after: Timestamp,
         until: Timestamp,
+        could_hold: impl FnMut(&[Option<QuoteBounds>]) -> bool,
+        condition: impl FnMut(Timestamp, &[Option<Quote>]) -> bool,
+    ) -> Result<Option<(Timestamp, LegQuotes)>, TapeError> {
+        self.first_instant_within_bounds_every(legs, after, until, 1, could_hold, condition)
+    }
+
+    /// [`first_instant_within_bounds`](Self::first_instant_within_bounds) seen every `step`
+    /// nanoseconds, as [`first_instant_every`](Self::first_instant_every). `step` must divide
+    /// the five-minute window.
+    pub fn first_instant_within_bounds_every(
+        &self,
+        legs: &[Owner],
+        after: Timestamp,
+        until: Timestamp,
+        step: i64,
         mut could_hold: impl FnMut(&[Option<QuoteBounds>]) -> bool,
         mut condition: impl FnMut(Timestamp, &[Option<Quote>]) -> bool,
     ) -> Result<Option<(Timestamp, LegQuotes)>, TapeError> {
@@ -319,7 +357,8 @@ impl SessionFile {
                 };
             }
             if could_hold(&bounds)
-                && let Some(found) = self.first_instant(legs, from, to, &mut condition)?
+                && let Some(found) =
+                    self.first_instant_every(legs, from, to, step, &mut condition)?
             {
                 return Ok(Some(found));
             }

@@ -234,7 +234,13 @@ impl Tape {
 
 impl SessionFile {
     /// The underlying's price at `t`: its index value, else its quote's midpoint, else its last
-    /// trade. Narrows `holds` to the instants the price stays the same.
+    /// trade. What settles the session's expiring options when `t` is the close.
+    pub fn underlying_price(&self, t: Timestamp) -> Result<Option<UnderlyingPrice>, TapeError> {
+        self.underlying_price_at(t, &mut Holds::minute_of(t))
+    }
+
+    /// [`underlying_price`](Self::underlying_price), narrowing `holds` to the instants the price
+    /// stays the same.
     fn underlying_price_at(
         &self,
         t: Timestamp,

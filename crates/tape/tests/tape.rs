@@ -235,6 +235,42 @@ fn first_instant_finds_the_earliest_event_where_a_condition_holds() {
 }
 
 #[test]
+fn a_search_every_second_sees_only_the_quotes_in_force_at_whole_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = SessionBuilder::create(dir.path(), "SPX", DATE).unwrap();
+    let call = builder.contract(key(5950, 'C')).unwrap();
+    let at = |s: i64, millis: i64| Timestamp::from_nanos(t(s).as_nanos() + millis * 1_000_000);
+    builder.quote(call, quote(at(1, 0), 100, 110)).unwrap();
+    // Rich for two tenths of a second, gone before 10 s turns 11 s.
+    builder.quote(call, quote(at(10, 400), 300, 310)).unwrap();
+    builder.quote(call, quote(at(10, 600), 100, 110)).unwrap();
+    // Rich again from 20.5 s on.
+    builder.quote(call, quote(at(20, 500), 300, 310)).unwrap();
+    let path = builder.finish().unwrap();
+    let session = SessionFile::open(&path).unwrap();
+    let rich =
+        |_: Timestamp, quotes: &[Option<Quote>]| quotes[0].is_some_and(|q| q.bid >= 3_000_000_000);
+    let every_event = session
+        .first_instant(&[call], t(0), t(60), rich)
+        .unwrap()
+        .unwrap();
+    assert_eq!(every_event.0, at(10, 400));
+    let every_second = session
+        .first_instant_every(&[call], t(0), t(60), 1_000_000_000, rich)
+        .unwrap()
+        .unwrap();
+    assert_eq!(every_second.0, t(21));
+    assert_eq!(every_second.1[0].unwrap().ts, at(20, 500));
+    assert!(
+        session
+            .first_instant_every(&[call], t(0), t(20), 1_000_000_000, rich)
+            .unwrap()
+            .is_none(),
+        "the quote of 20.5 s is first seen at 21 s"
+    );
+}
+
+#[test]
 fn a_search_within_bounds_finds_what_the_full_search_finds() {
     let dir = tempfile::tempdir().unwrap();
     let mut builder = SessionBuilder::create(dir.path(), "SPX", DATE).unwrap();

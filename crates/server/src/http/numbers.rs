@@ -53,6 +53,17 @@ impl Serialize for Dollars {
     }
 }
 
+/// An exact decimal that serializes as its canonical string (`"3.44"`, `"100000"`): money and
+/// quantities in the simulator's bodies, written without an intermediate `String`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecimalString(pub Decimal);
+
+impl Serialize for DecimalString {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&model::money::Canonical(self.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +83,15 @@ mod tests {
         assert_eq!(text(123_456_789_123), "123.456789123");
         assert_eq!(text(-2_200_000_000), "-2.2");
         assert_eq!(number(Decimal::new(1_825, 1)).to_string(), "182.5");
+    }
+
+    #[test]
+    fn decimal_strings_are_canonical() {
+        let text = |d: Decimal| serde_json::to_string(&DecimalString(d)).unwrap();
+        assert_eq!(text(Decimal::new(34_400, 4)), "\"3.44\"");
+        assert_eq!(text(Decimal::new(100_000, 0)), "\"100000\"");
+        assert_eq!(text(Decimal::new(-3250, 1)), "\"-325\"");
+        assert_eq!(text(-Decimal::ZERO), "\"0\"");
     }
 
     proptest! {

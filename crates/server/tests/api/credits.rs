@@ -1,37 +1,25 @@
-//! The simulator's credit bucket, driven through the real gate with market-data handlers that
-//! return data (the real endpoints arrive with the simulator).
+//! The simulator's credit bucket, driven through the real gate and the market-data endpoints
+//! over the fixture tape of `simulator_market_data`.
 
-use axum::routing::get;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-use crate::support::{TestServer, header};
+use crate::simulator_market_data::{ELEVEN, fixture_server};
+use crate::support::header;
+use server::faces::simulator::credits;
 
-fn market_data_routes() -> axum::Router<server::AppState> {
-    axum::Router::new()
-        .route(
-            "/market-data/strikes/{date}",
-            get(|| async { axum::Json(json!([5945, 5950])) }),
-        )
-        .route(
-            "/market-data/option-chain-snapshots/{start}/{end}",
-            get(|| async { axum::Json(json!([])) }),
-        )
-        .route(
-            "/market-data/historical/{date}",
-            get(|| async { (axum::http::StatusCode::NOT_FOUND, "no such session") }),
-        )
-}
+/// Thirty snapshots: the most a range request returns, 150 credits.
+const RANGE: &str = "/market-data/option-chain-snapshots/2025-01-15T14:35:00/2025-01-15T14:35:29";
 
 #[tokio::test]
 async fn metered_reads_fill_the_bucket_and_it_drains() {
-    let server = TestServer::start_with(market_data_routes(), |_| {}).await;
+    let server = fixture_server(ELEVEN).await;
     let token = server.register("credits@example.com").await;
     let strikes = || {
         server
             .as_session(
                 reqwest::Method::GET,
-                "/market-data/strikes/2026-01-05",
+                "/market-data/strikes/2025-01-15",
                 &token,
             )
             .send()
@@ -42,29 +30,29 @@ async fn metered_reads_fill_the_bucket_and_it_drains() {
     assert_eq!(header(&response, "x-ratelimit-used"), "5");
     assert_eq!(header(&response, "x-ratelimit-limit"), "10000");
 
-    // Range snapshots cost 150: 66 of them bring the bucket to 9,905.
-    for _ in 0..66 {
-        let response = server
-            .as_session(
-                reqwest::Method::GET,
-                "/market-data/option-chain-snapshots/2026-01-05T15:00:00/2026-01-05T15:00:30",
-                &token,
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-    }
+    // Thirty range snapshots cost 150; the meter takes the bucket the rest of the way to 9,905.
+    let response = server
+        .as_session(reqwest::Method::GET, RANGE, &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "x-ratelimit-used"), "155");
+    let profile: Value = server.profile(&token).await.json().await.unwrap();
+    let user = profile["id"].as_str().unwrap().to_string();
+    let filled = server.state.meter.charge(
+        (credits::POLICY, user),
+        &credits::rules(),
+        9_750,
+        server.clock_now(),
+    );
+    assert!(filled.allowed);
     let profile: Value = server.profile(&token).await.json().await.unwrap();
     assert_eq!(profile["usage_percent"], 99);
 
     // 9,905 + 150 > 10,000: refused, in the documented JSON shape, and it costs nothing.
     let refused = server
-        .as_session(
-            reqwest::Method::GET,
-            "/market-data/option-chain-snapshots/2026-01-05T15:00:00/2026-01-05T15:00:30",
-            &token,
-        )
+        .as_session(reqwest::Method::GET, RANGE, &token)
         .send()
         .await
         .unwrap();
@@ -101,10 +89,10 @@ async fn metered_reads_fill_the_bucket_and_it_drains() {
 
 #[tokio::test]
 async fn visitors_are_not_metered_and_bad_tokens_are_refused() {
-    let server = TestServer::start_with(market_data_routes(), |_| {}).await;
+    let server = fixture_server(ELEVEN).await;
     for _ in 0..3 {
         let response = server
-            .get("/market-data/strikes/2026-01-05")
+            .get("/market-data/strikes/2025-01-15")
             .send()
             .await
             .unwrap();
@@ -112,7 +100,7 @@ async fn visitors_are_not_metered_and_bad_tokens_are_refused() {
         assert!(response.headers().get("x-ratelimit-used").is_none());
     }
     let bad = server
-        .get("/market-data/strikes/2026-01-05")
+        .get("/market-data/strikes/2025-01-15")
         .header("authorization", "0123456789abcdef0123456789abcdef")
         .send()
         .await

@@ -12,6 +12,8 @@ mod keys;
 mod mail;
 mod openapi;
 mod quotes;
+mod simulator_market_data;
+mod simulator_trading;
 mod snapshots;
 mod stocks;
 mod support;

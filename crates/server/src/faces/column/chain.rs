@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::envelope;
 use super::params::{self, IdempotencyParams};
 use crate::http::Problem;
-use crate::state::AppState;
+use crate::state::{AppState, read_tape};
 
 const FORMAT: [&str; 4] = ["root", "expiration", "strike", "right"];
 
@@ -38,7 +38,7 @@ pub async fn chain(
 ) -> Result<Response, Problem> {
     let started = Instant::now();
     let query = params::chain(query.as_deref())?;
-    let rows = envelope::read(&state, move |state| {
+    let rows = read_tape(&state, move |state| {
         let not_found = || {
             Problem::not_found(format!(
                 "no contracts of {} expiring {} in the store",

@@ -10,7 +10,7 @@ use tape::ContractDay;
 use super::envelope;
 use super::params::ContractQuery;
 use crate::http::Problem;
-use crate::state::AppState;
+use crate::state::{AppState, read_tape};
 
 fn not_found(query: &ContractQuery) -> Problem {
     Problem::not_found(format!(
@@ -57,7 +57,7 @@ where
     R: Serialize + Send + 'static,
     F: Fn(&ContractDay) -> Result<Vec<R>, Problem> + Send + 'static,
 {
-    let rows = envelope::read(state, move |state| {
+    let rows = read_tape(state, move |state| {
         let mut rows = Vec::new();
         for day in days(state, &query)? {
             rows.extend(rows_of(&day)?);

@@ -1,5 +1,4 @@
-//! The column envelope, `{"header": {"latency_ms", "format"}, "response": [[...], ...]}`, and the
-//! blocking reads behind it.
+//! The column envelope, `{"header": {"latency_ms", "format"}, "response": [[...], ...]}`.
 //!
 //! Rows are tuples, so they serialize straight to JSON arrays in `format`'s order without an
 //! intermediate JSON tree; an empty result is `[]` with the full `format`.
@@ -10,7 +9,6 @@ use serde::Serialize;
 use std::time::Instant;
 
 use crate::http::Problem;
-use crate::state::AppState;
 
 #[derive(Serialize)]
 struct Header<'a> {
@@ -45,19 +43,6 @@ pub fn respond<R: Serialize>(started: Instant, format: &[&str], rows: &[R]) -> R
         Err(error) => Problem::internal(format_args!("serializing a column response: {error}"))
             .into_response(),
     }
-}
-
-/// Runs a tape read off the async threads: it maps files and decodes chunks, which can take a
-/// while for a month of quotes.
-pub async fn read<T, F>(state: &AppState, read: F) -> Result<T, Problem>
-where
-    T: Send + 'static,
-    F: FnOnce(&AppState) -> Result<T, Problem> + Send + 'static,
-{
-    let state = state.clone();
-    tokio::task::spawn_blocking(move || read(&state))
-        .await
-        .map_err(|error| Problem::internal(format_args!("a tape read failed: {error}")))?
 }
 
 #[cfg(test)]

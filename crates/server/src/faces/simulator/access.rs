@@ -83,13 +83,22 @@ pub async fn gate(state: AppState, mut req: Request, next: Next) -> Response {
     }
     req.extensions_mut().insert(session.clone());
     let mut response = next.run(req).await;
-    if let Some(cost) = cost
-        && !response.status().is_success()
-    {
-        // Only data returned is paid for.
-        state
-            .meter
-            .refund(subject, &credits::rules(), cost, state.now());
+    if let Some(cost) = cost {
+        // Only data returned is paid for: nothing for a failure, and for a response that settles
+        // below the up-front charge, only what it reports.
+        let owed = if response.status().is_success() {
+            response
+                .extensions()
+                .get::<credits::Settled>()
+                .map_or(cost, |settled| settled.0.min(cost))
+        } else {
+            0
+        };
+        if owed < cost {
+            state
+                .meter
+                .refund(subject, &credits::rules(), cost - owed, state.now());
+        }
     }
     let standing = credits::standing(&state, session.user.id);
     response.headers_mut().extend(credits::headers(&standing));

@@ -12,6 +12,16 @@ use crate::state::AppState;
 pub const CAPACITY: u64 = 10_000;
 pub const POLICY: &str = "credits";
 
+/// Credits per snapshot a range request returns (§4.2).
+pub const PER_SNAPSHOT: u64 = 5;
+
+/// What a successful response really costs, when that is less than was charged up front: the
+/// range endpoint is charged its maximum before it runs and reports here what it returned, and
+/// the gate refunds the difference. One mechanism, so a full bucket refuses a range request
+/// before any work is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settled(pub u64);
+
 pub fn rules() -> [Rule; 1] {
     [Rule::Bucket {
         capacity: CAPACITY,
@@ -30,9 +40,9 @@ pub fn cost(method: &Method, path: &str) -> Option<u64> {
         ["market-data", "strikes", _] => Some(5),
         ["market-data", "historical", _] => Some(10),
         ["market-data", "option-chain-snapshots", _] => Some(10),
-        // Five per snapshot returned, at most 30 per call; the maximum until the range endpoint
-        // reports how many it returned.
-        ["market-data", "option-chain-snapshots", _, _] => Some(150),
+        // Five per snapshot returned, at most 30 per call: the maximum up front, settled by the
+        // endpoint's `Settled` report.
+        ["market-data", "option-chain-snapshots", _, _] => Some(PER_SNAPSHOT * 30),
         ["strategies", _, "results", "days", _] => Some(10),
         _ => None,
     }
@@ -95,6 +105,14 @@ mod tests {
                 "/market-data/option-chain-snapshots/2025-01-15T14:35:00"
             ),
             Some(10)
+        );
+        // The most a range may return, settled afterwards by what it did.
+        assert_eq!(
+            cost(
+                &Method::GET,
+                "/market-data/option-chain-snapshots/2025-01-15T14:35:00/2025-01-15T14:35:29"
+            ),
+            Some(150)
         );
         assert_eq!(cost(&Method::GET, "/market-data/sessions"), None);
         assert_eq!(
