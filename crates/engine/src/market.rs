@@ -50,6 +50,24 @@ pub trait Market {
 
     /// The underlying's value at the close, which settles the session's expiring options.
     fn settlement_value(&self) -> Result<Option<Decimal>, MarketError>;
+
+    /// The price of the instrument's last trade in the session at or before `at`, per share.
+    fn last_trade(
+        &self,
+        instrument: &Instrument,
+        at: Timestamp,
+    ) -> Result<Option<Decimal>, MarketError>;
+
+    /// The first whole second `s` with `after < s <= until` at which the price of the
+    /// instrument's last trade in force satisfies `condition`; only seconds a trade arrived in
+    /// need asking.
+    fn first_trade_second(
+        &self,
+        instrument: &Instrument,
+        after: Timestamp,
+        until: Timestamp,
+        condition: &mut dyn FnMut(Decimal) -> bool,
+    ) -> Result<Option<Timestamp>, MarketError>;
 }
 
 /// How low and high an instrument's bid and ask go over a stretch of time, per share (0 for an
@@ -88,6 +106,7 @@ pub fn second_of(t: Timestamp) -> Timestamp {
 #[derive(Clone, Debug, Default)]
 pub struct QuoteTable {
     quotes: std::collections::BTreeMap<Instrument, Vec<(Timestamp, LegQuote)>>,
+    trades: std::collections::BTreeMap<Instrument, Vec<(Timestamp, Decimal)>>,
     deltas: std::collections::BTreeMap<Instrument, Decimal>,
     close: Option<Decimal>,
 }
@@ -99,6 +118,14 @@ impl QuoteTable {
             .entry(instrument.clone())
             .or_default()
             .push((at, LegQuote { bid, ask }));
+    }
+
+    /// Adds a trade; trades of an instrument must be added in time order.
+    pub fn trade(&mut self, instrument: &Instrument, at: Timestamp, price: Decimal) {
+        self.trades
+            .entry(instrument.clone())
+            .or_default()
+            .push((at, price));
     }
 
     pub fn delta(&mut self, instrument: &Instrument, delta: Decimal) {
@@ -183,6 +210,42 @@ impl Market for QuoteTable {
 
     fn settlement_value(&self) -> Result<Option<Decimal>, MarketError> {
         Ok(self.close)
+    }
+
+    fn last_trade(
+        &self,
+        instrument: &Instrument,
+        at: Timestamp,
+    ) -> Result<Option<Decimal>, MarketError> {
+        let Some(trades) = self.trades.get(instrument) else {
+            return Ok(None);
+        };
+        let after = trades.partition_point(|(t, _)| *t <= at);
+        Ok(after.checked_sub(1).map(|i| trades[i].1))
+    }
+
+    fn first_trade_second(
+        &self,
+        instrument: &Instrument,
+        after: Timestamp,
+        until: Timestamp,
+        condition: &mut dyn FnMut(Decimal) -> bool,
+    ) -> Result<Option<Timestamp>, MarketError> {
+        let trades = self.trades.get(instrument).map_or(&[][..], Vec::as_slice);
+        let mut seconds: Vec<Timestamp> = trades
+            .iter()
+            .map(|(t, _)| ceil_second(*t))
+            .filter(|s| *s > after && *s <= until)
+            .collect();
+        seconds.dedup();
+        for second in seconds {
+            if let Some(price) = self.last_trade(instrument, second)?
+                && condition(price)
+            {
+                return Ok(Some(second));
+            }
+        }
+        Ok(None)
     }
 }
 

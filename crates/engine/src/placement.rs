@@ -89,7 +89,8 @@ impl Desk<'_> {
         let effect = order.price_effect.unwrap_or(PriceEffect::Debit);
         if order.order_type == OrderType::Stop
             && let Some((trigger, _)) = order.stop_trigger
-            && stop_triggered(effect, trigger, quotes[0].mid())
+            && let Some(reference) = self.stop_reference(&order.legs[0], &quotes[0])?
+            && stop_triggered(effect, trigger, reference)
         {
             return refuse("stop order would execute immediately");
         }
@@ -104,7 +105,9 @@ impl Desk<'_> {
                 &quotes,
                 natural(&order.legs, &pricing.ratios, &quotes),
             )),
-            OrderType::Limit | OrderType::Stop => pricing.fill_when_due(self.clock, &quotes),
+            OrderType::Limit => pricing.fill_when_due(self.clock, &quotes),
+            // Not triggered, or it would have been refused.
+            OrderType::Stop => None,
         };
         let mut placed = Placed {
             id,
@@ -115,7 +118,12 @@ impl Desk<'_> {
         };
         let effect = self.buying_power(&account, &placed)?;
         if placed.fill.is_none() {
-            placed.fill = self.search(&pricing, &placed.order.legs)?;
+            placed.fill = match &placed.order.legs[0].instrument {
+                Instrument::Equity(_) if placed.order.order_type == OrderType::Stop => {
+                    self.search_share_stop(&pricing)?
+                }
+                _ => self.search(&pricing, &placed.order.legs)?,
+            };
         }
         Ok(Placement { placed, effect })
     }
@@ -190,6 +198,28 @@ impl Desk<'_> {
 
     /// Step 7 and the effect block.
     fn buying_power(&self, account: &Account, placed: &Placed) -> Result<Effect, PlaceError> {
+        let (effect, projected) = self.assess(account, placed);
+        if projected < Decimal::ZERO {
+            return refuse("insufficient buying power");
+        }
+        Ok(effect)
+    }
+
+    /// The effect block of an order already in the ledger that is pending at the clock, as if it
+    /// were placed now; the desk's ledger must not hold it. Its fill, decided but not yet
+    /// reached, is not used: the block would give away its price.
+    pub fn pending_effect(&self, placed: &Placed) -> Result<Effect, MarketError> {
+        let account = Account::at(self.simulation, self.ledger, self.clock, self.market)?;
+        let unfilled = Placed {
+            fill: None,
+            ..placed.clone()
+        };
+        Ok(self.assess(&account, &unfilled).0)
+    }
+
+    /// The order's effect block, and the buying power projected over every pending order and
+    /// this one (§11.4), which must not be negative.
+    fn assess(&self, account: &Account, placed: &Placed) -> (Effect, Decimal) {
         let schedule = self.simulation.schedule;
         let positions = holdings(&account.book);
         let mut reserved = positions.clone();
@@ -220,17 +250,50 @@ impl Desk<'_> {
             None => premium.max(Decimal::ZERO),
         } + fees;
         let projected = account.financials.cash - pending_cost - cost - required;
-        if projected < Decimal::ZERO {
-            return refuse("insufficient buying power");
-        }
         let change = margin_after - margin_before + premium + fees;
         let current = account.financials.available;
-        Ok(Effect {
+        let effect = Effect {
             margin_change: (margin_after - margin_before).normalize(),
             change: change.normalize(),
             current: current.normalize(),
             new: (current - change).normalize(),
+        };
+        (effect, projected)
+    }
+
+    /// What a stop's trigger is compared with: an option's mid, the last trade of shares (`None`
+    /// before the session's first trade).
+    fn stop_reference(&self, leg: &Leg, quote: &LegQuote) -> Result<Option<Decimal>, PlaceError> {
+        Ok(match &leg.instrument {
+            Instrument::Option(_) => Some(quote.mid()),
+            Instrument::Equity(_) => self.market.last_trade(&leg.instrument, self.clock)?,
         })
+    }
+
+    /// A stop on shares: the first second after the clock at which the last trade reaches the
+    /// trigger and the shares are quoted, filled at the quote's snapped mid.
+    fn search_share_stop(&self, pricing: &Pricing) -> Result<Option<Fill>, PlaceError> {
+        let order = &pricing.order;
+        let (Some((trigger, _)), Some(effect)) = (&order.stop_trigger, order.price_effect) else {
+            return Ok(None);
+        };
+        let instrument = &order.legs[0].instrument;
+        let mut after = self.clock;
+        loop {
+            let Some(second) = self.market.first_trade_second(
+                instrument,
+                after,
+                self.simulation.end,
+                &mut |price| stop_triggered(effect, *trigger, price),
+            )?
+            else {
+                return Ok(None);
+            };
+            if let Some(quote) = self.market.quote(instrument, second)? {
+                return Ok(Some(pricing.fill_at_mid(second, &[quote])));
+            }
+            after = second;
+        }
     }
 
     /// The first second after the clock, through the close, at which the order fills.
@@ -322,6 +385,16 @@ impl Pricing {
             }
             OrderType::Market => true,
         }
+    }
+
+    /// The fill at `at`: the net mid snapped toward the market maker, with the slippage.
+    fn fill_at_mid(&self, at: Timestamp, quotes: &[LegQuote]) -> Fill {
+        let net = fill_at(
+            net_mid(&self.order.legs, &self.ratios, quotes),
+            self.grid,
+            self.slippage,
+        );
+        self.fill(at, quotes, net)
     }
 
     /// The fill at `at` when the order's condition holds over `quotes`: a limit whose fill is

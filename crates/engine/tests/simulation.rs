@@ -532,6 +532,58 @@ fn equity_options_deliver_shares() {
 }
 
 #[test]
+fn a_stop_on_shares_triggers_on_the_last_trade_and_fills_at_the_mid() {
+    let mut run = Run::new(dec!(100000));
+    let spy = Instrument::Equity("SPY".into());
+    let at =
+        |s: i64, millis: i64| Timestamp::from_nanos(utc(14, 30, s).as_nanos() + millis * 1_000_000);
+    run.market
+        .quote(&spy, utc(14, 31, 0), dec!(590.10), dec!(590.12));
+    run.market
+        .quote(&spy, utc(14, 44, 0), dec!(589.20), dec!(589.30));
+    run.market.trade(&spy, utc(14, 31, 0), dec!(590.11));
+    // Through the trigger for three tenths of a second, back above it before the second ends.
+    run.market.trade(&spy, at(600, 500), dec!(589.40));
+    run.market.trade(&spy, at(600, 800), dec!(590.00));
+    run.market.trade(&spy, at(900, 200), dec!(589.30));
+    let stop = |trigger: &str| OrderRequest {
+        stop_trigger: Some(trigger.into()),
+        ..request("stop", None, Some("debit"), &[("SPY", "buy to open", 10)])
+    };
+    let order = |trigger: &str| stop(trigger).check().unwrap();
+    let desk = |clock| Desk {
+        simulation: &run.simulation,
+        underlying: "SPY",
+        ledger: &[],
+        clock,
+        market: &run.market,
+    };
+    match desk(utc(14, 35, 0)).place(Uuid::nil(), order("590.50"), Decimal::ZERO) {
+        Err(PlaceError::Refused(reason)) => {
+            assert_eq!(
+                reason.0, "stop order would execute immediately",
+                "last trade 590.11"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let placed = desk(utc(14, 35, 0))
+        .place(Uuid::nil(), order("589.50"), Decimal::ZERO)
+        .unwrap()
+        .placed;
+    let fill = placed
+        .fill
+        .expect("the trade of 14:45:00.2 reaches the trigger");
+    assert_eq!(fill.at, utc(14, 45, 1));
+    assert_eq!(
+        fill.net,
+        engine::fill::Net(dec!(589.25)),
+        "the mid then, on the cent grid"
+    );
+    assert_eq!(fill.leg_prices, [dec!(589.25)]);
+}
+
+#[test]
 fn options_of_another_underlying_or_already_expired_are_refused() {
     let mut run = Run::new(dec!(100000));
     assert_eq!(

@@ -34,6 +34,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("page_round_trip", page_round_trip),
     ("market_clock", market_clock),
     ("request_parts", request_parts),
+    ("order", order),
 ];
 
 /// Text as the server sees it: query values and paths reach the parsers decoded lossily.
@@ -340,6 +341,64 @@ pub fn request_parts(data: &[u8]) {
             Err(problem) => assert_eq!(problem.kind, ProblemKind::Unauthorized),
         }
     }
+}
+
+/// A simulator order body: the face's reading of the JSON, then the engine's market-free checks
+/// (shape, fields, ticks, maximum profit). Whatever is accepted is an order the engine can
+/// price: one to eight distinct legs of positive quantities, one leg unless a limit, a price
+/// and a trigger on the order's grid, and a price stored and read back unchanged.
+pub fn order(data: &[u8]) {
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let Ok(request) = crate::faces::simulator::orders::order_request(&body) else {
+        return;
+    };
+    let Ok(order) = request.check() else {
+        return;
+    };
+    let legs = &order.legs;
+    assert!(
+        (1..=engine::order::MAX_LEGS).contains(&legs.len()),
+        "{body}"
+    );
+    assert!(legs.len() == 1 || order.order_type == model::order::OrderType::Limit);
+    assert!(legs.iter().all(|leg| leg.quantity >= 1));
+    for (i, leg) in legs.iter().enumerate() {
+        assert!(
+            legs[..i]
+                .iter()
+                .all(|other| other.instrument != leg.instrument),
+            "duplicate instrument accepted: {body}"
+        );
+        let shown = leg.instrument.to_string();
+        assert_eq!(
+            engine::order::parse_instrument(&shown).as_ref(),
+            Some(&leg.instrument)
+        );
+    }
+    let grid = model::grid::Grid::of_order(legs);
+    for (price, _) in order.price.iter().chain(&order.stop_trigger) {
+        assert!(
+            *price > rust_decimal::Decimal::ZERO && grid.contains(*price),
+            "{body}"
+        );
+    }
+    let again = engine::order::OrderRequest {
+        order_type: order.order_type.as_str().to_string(),
+        price: order.price.as_ref().map(|(_, text)| text.clone()),
+        price_effect: order.price_effect.map(|e| e.as_str().to_string()),
+        stop_trigger: order.stop_trigger.as_ref().map(|(_, text)| text.clone()),
+        legs: legs
+            .iter()
+            .map(|leg| engine::order::LegRequest {
+                instrument: leg.instrument.to_string(),
+                quantity: leg.quantity.to_string(),
+                action: leg.action.as_str().to_string(),
+            })
+            .collect(),
+    };
+    assert_eq!(again.check().as_ref(), Ok(&order), "{body}");
 }
 
 /// Reads structured input from fuzz bytes; past the end it reads zeros, so every input is valid.

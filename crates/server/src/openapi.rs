@@ -30,6 +30,9 @@ use crate::state::AppState;
         (name = "status", description = "Health and liveness"),
         (name = "auth", description = "Simulator accounts: e-mail codes, registration, sessions"),
         (name = "user", description = "Simulator profile, fee schedule and slippage"),
+        (name = "market-data", description = "Simulator market data: sessions, strikes, chain snapshots, index series"),
+        (name = "simulations", description = "Historical simulations: a recorded session replayed with a clock you set; transactions, positions, history"),
+        (name = "orders", description = "Orders in a simulation: market, limit, stop, multi-leg; dry-runs and cancels"),
         (name = "column", description = "PublicOptions-style column API"),
         (name = "meta", description = "This document and the agent index"),
     )

@@ -319,8 +319,15 @@ async fn a3_a_pending_credit_vertical_fills_as_the_clock_passes_and_reverts() {
         ]
     );
     let path = format!("{simulation}/orders/{}", order["id"].as_str().unwrap());
+    assert_eq!(
+        block(&trader.get(&path).await),
+        block(&order),
+        "a pending order shows its block as if placed now"
+    );
     let before = trader.clock(&simulation, "2025-01-15T14:50:00Z").await;
-    assert_eq!(trader.get(&path).await["status"], "pending");
+    let waiting = trader.get(&path).await;
+    assert_eq!(waiting["status"], "pending");
+    assert_eq!(block(&waiting), block(&order));
     assert_eq!(
         before["maintenance_buying_power"], "2000",
         "a pending order reserves its margin"
@@ -334,6 +341,7 @@ async fn a3_a_pending_credit_vertical_fills_as_the_clock_passes_and_reverts() {
     let filled = trader.clock(&simulation, "2025-01-15T14:50:01Z").await;
     let now = trader.get(&path).await;
     assert_eq!(now["status"], "filled");
+    assert!(now.get("buying-power-effect").is_none());
     assert_eq!(now["fill_datetime"], "2025-01-15T14:50:01Z");
     assert_eq!(
         (
@@ -897,4 +905,170 @@ async fn the_history_runs_second_by_second_up_to_the_clock() {
             .await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
+}
+
+#[tokio::test]
+async fn any_underlying_any_listed_expiration_and_its_shares() {
+    let server = server().await;
+    let trader = Trader::new(&server, "spy@example.com").await;
+    let (status, created) = trader
+        .json(
+            Method::POST,
+            "/simulations",
+            Some(json!({"date": "2025-01-15", "starting_capital": "100000", "underlying": "spy"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["underlying"], "SPY");
+    let simulation = format!("/simulations/{}", created["id"].as_str().unwrap());
+    trader.clock(&simulation, "2025-01-15T14:35:00Z").await;
+    let market = |instrument: &str, action: &str, quantity: u32| json!({"type": "market", "legs": [leg(instrument, action, quantity)]});
+    let (status, shares) = trader
+        .order(&simulation, market("SPY", "buy to open", 10))
+        .await;
+    assert_eq!(status, 201, "{shares}");
+    let bought = &shares["transactions"][0];
+    assert_eq!(
+        (
+            bought["price"].as_str(),
+            bought["value"].as_str(),
+            bought["fees"].as_str()
+        ),
+        (Some("590.12"), Some("5901.2"), Some("0.01")),
+        "ten shares at the ask, 0.0008 a share rounded to the cent"
+    );
+    let (status, weekly) = trader
+        .order(
+            &simulation,
+            market("SPY   250117C00590000", "buy to open", 1),
+        )
+        .await;
+    assert_eq!(
+        status, 201,
+        "a later expiration listed that day trades: {weekly}"
+    );
+    let (status, daily) = trader
+        .order(
+            &simulation,
+            market("SPY   250115C00589000", "buy to open", 1),
+        )
+        .await;
+    assert_eq!(status, 201, "{daily}");
+    assert_eq!(
+        trader
+            .send(
+                Method::POST,
+                &format!("{simulation}/orders"),
+                Some(market(C5950, "buy to open", 1))
+            )
+            .await,
+        (400, format!("{C5950} is not an option on SPY"))
+    );
+    assert_eq!(
+        trader
+            .send(
+                Method::POST,
+                &format!("{simulation}/orders"),
+                Some(market("SPY", "sell to open", 1))
+            )
+            .await,
+        (400, "short selling stock is not supported".into())
+    );
+
+    let closed = trader.clock(&simulation, "2025-01-15T21:00:00Z").await;
+    let transactions = trader.get(&format!("{simulation}/transactions")).await;
+    let settled: Vec<_> = transactions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["order_id"].is_null())
+        .map(|t| {
+            (
+                t["instrument"].as_str().unwrap(),
+                t["type"].as_str().unwrap(),
+                t["quantity"].as_str().unwrap(),
+                t.get("price").and_then(Value::as_str),
+                t.get("value").and_then(Value::as_str),
+            )
+        })
+        .collect();
+    assert_eq!(
+        settled,
+        [
+            ("SPY   250115C00589000", "exercise", "1", None, None),
+            ("SPY", "exercise", "100", Some("589"), Some("58900")),
+        ],
+        "the 589 call closes in the money and delivers 100 shares at its strike"
+    );
+    let positions = trader.get(&format!("{simulation}/positions")).await;
+    let held: Vec<_> = positions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["instrument"].as_str().unwrap(),
+                p["direction"].as_str().unwrap(),
+                p["quantity"].as_str().unwrap(),
+                p["price"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("SPY   250117C00590000", "long", "1", "5.05"),
+            ("SPY", "long", "110", "591.01")
+        ],
+        "the later expiration and the shares stay open, marked at the close (options first)"
+    );
+    assert_eq!(closed["equities_debits"], "64801.2");
+    assert_eq!(closed["equities_net_liquidation_value"], "65011.1");
+    assert_eq!(closed["equity_options_net_liquidation_value"], "505");
+}
+
+#[tokio::test]
+async fn a_stop_on_shares_waits_for_the_last_trade() {
+    let server = server().await;
+    let trader = Trader::new(&server, "stop@example.com").await;
+    let (_, created) = trader
+        .json(
+            Method::POST,
+            "/simulations",
+            Some(json!({"date": "2025-01-15", "starting_capital": 100000, "underlying": "SPY"})),
+        )
+        .await;
+    let simulation = format!("/simulations/{}", created["id"].as_str().unwrap());
+    trader.clock(&simulation, "2025-01-15T14:35:00Z").await;
+    let stop = |trigger: &str| {
+        json!({"type": "stop", "stop_trigger": trigger, "price_effect": "debit",
+               "legs": [leg("SPY", "buy to open", 5)]})
+    };
+    assert_eq!(
+        trader
+            .send(
+                Method::POST,
+                &format!("{simulation}/orders"),
+                Some(stop("590.50"))
+            )
+            .await,
+        (400, "stop order would execute immediately".into()),
+        "the last trade, 590.11, is already at or below 590.50"
+    );
+    let (status, order) = trader.order(&simulation, stop("589.45")).await;
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["status"], "pending");
+    let path = format!("{simulation}/orders/{}", order["id"].as_str().unwrap());
+    // 589.40 traded within the second after 14:40:00 and 590.00 after it: never reached at a
+    // whole second. 589.30 at 14:45:00.2 is first seen at 14:45:01.
+    trader.clock(&simulation, "2025-01-15T14:45:00Z").await;
+    assert_eq!(trader.get(&path).await["status"], "pending");
+    trader.clock(&simulation, "2025-01-15T14:45:01Z").await;
+    let filled = trader.get(&path).await;
+    assert_eq!(filled["status"], "filled");
+    assert_eq!(filled["fill_price"], "589.25", "the mid of 589.20 x 589.30");
+    assert_eq!(
+        filled["execution_price"], "589.45",
+        "a stop's execution price is its trigger"
+    );
 }

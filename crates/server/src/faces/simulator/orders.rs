@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use engine::ledger::has_dependents;
+use engine::ledger::{Placed, Status, has_dependents};
 use engine::order::{LegRequest, OrderRequest};
 use engine::placement::{Desk, PlaceError, Placement};
 use serde_json::Value;
@@ -42,7 +42,7 @@ fn text_field(
 
 /// The request body as the engine reads it. Unknown fields are ignored; what is missing or
 /// malformed is left for the engine's checks, which say so in the documented order.
-fn order_request(body: &Value) -> Result<OrderRequest, Problem> {
+pub(crate) fn order_request(body: &Value) -> Result<OrderRequest, Problem> {
     let object = body
         .as_object()
         .ok_or_else(|| Problem::bad_request("request body must be a JSON object"))?;
@@ -242,6 +242,8 @@ fn order_not_found() -> Problem {
 }
 
 /// One order at the simulation's clock
+///
+/// A pending order carries its `buying-power-effect` as if it were placed now.
 #[utoipa::path(
     get,
     path = "/simulations/{id}/orders/{order_id}",
@@ -257,13 +259,43 @@ pub async fn get(
 ) -> Reply<Json<Value>> {
     let loaded = Loaded::load(&state, &session.user, simulation_id(&id)?).await?;
     let order = Uuid::parse_str(&order).map_err(|_| order_not_found())?;
-    let placed = loaded
-        .ledger
-        .orders
-        .iter()
-        .find(|placed| placed.id == order)
-        .ok_or_else(order_not_found)?;
-    Ok(Json(loaded.order_view(placed, loaded.clock()).body()))
+    if !loaded.ledger.orders.iter().any(|placed| placed.id == order) {
+        return Err(order_not_found());
+    }
+    read_tape(&state, move |state| {
+        let placed = loaded
+            .ledger
+            .orders
+            .iter()
+            .find(|placed| placed.id == order)
+            .ok_or_else(order_not_found)?;
+        let clock = loaded.clock();
+        let mut view = loaded.order_view(placed, clock);
+        let effect;
+        if placed.status(clock, loaded.end) == Status::Pending {
+            // As if placed now, against the rest of the ledger.
+            let others: Vec<Placed> = loaded
+                .ledger
+                .orders
+                .iter()
+                .filter(|other| other.id != order)
+                .cloned()
+                .collect();
+            let market = loaded.market(state)?;
+            let simulation = loaded.simulation();
+            let desk = Desk {
+                simulation: &simulation,
+                underlying: &loaded.record.underlying,
+                ledger: &others,
+                clock,
+                market: &market,
+            };
+            effect = desk.pending_effect(placed).map_err(Problem::internal)?;
+            view.buying_power = Some(&effect);
+        }
+        Ok(Json(view.body()))
+    })
+    .await
 }
 
 /// Cancel or delete an order

@@ -9,13 +9,13 @@
 use std::sync::Arc;
 
 use engine::fill::LegQuote;
-use engine::market::{Market, MarketError, QuoteRange};
+use engine::market::{Market, MarketError, QuoteRange, ceil_second};
 use model::Timestamp;
 use model::order::Instrument;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use tape::records::px_to_decimal;
-use tape::{Owner, Quote, SessionFile, Tape, TapeError};
+use tape::{Owner, Quote, SessionFile, Tape, TapeError, Trade};
 
 /// Nanoseconds in the simulator's resolution, one second.
 const SECOND: i64 = 1_000_000_000;
@@ -144,6 +144,65 @@ impl Market for TapeMarket<'_> {
             )
             .map_err(failed)?;
         Ok(found.map(|(at, _)| at))
+    }
+
+    fn last_trade(
+        &self,
+        instrument: &Instrument,
+        at: Timestamp,
+    ) -> Result<Option<Decimal>, MarketError> {
+        let Some(owner) = self.owner(instrument) else {
+            return Ok(None);
+        };
+        let trade = self.session.last_trade_at(owner, at).map_err(failed)?;
+        Ok(trade.map(|t| dollars(t.price)))
+    }
+
+    fn first_trade_second(
+        &self,
+        instrument: &Instrument,
+        after: Timestamp,
+        until: Timestamp,
+        condition: &mut dyn FnMut(Decimal) -> bool,
+    ) -> Result<Option<Timestamp>, MarketError> {
+        let Some(owner) = self.owner(instrument) else {
+            return Ok(None);
+        };
+        // Trades in (after, until], each first seen at the next whole second; what a second
+        // shows is the last trade of those seen by then.
+        let mut found = None;
+        let mut pending: Option<(Timestamp, tape::Px)> = None;
+        self.session
+            .visit::<Trade>(
+                owner,
+                Timestamp::from_nanos(after.as_nanos() + 1),
+                Timestamp::from_nanos(until.as_nanos() + 1),
+                |trades| {
+                    for trade in trades {
+                        if found.is_some() {
+                            return;
+                        }
+                        let second = ceil_second(trade.ts);
+                        if let Some((seen, price)) = pending
+                            && seen != second
+                            && condition(dollars(price))
+                        {
+                            found = Some(seen);
+                            return;
+                        }
+                        pending = Some((second, trade.price));
+                    }
+                },
+            )
+            .map_err(failed)?;
+        if found.is_none()
+            && let Some((seen, price)) = pending
+            && seen <= until
+            && condition(dollars(price))
+        {
+            found = Some(seen);
+        }
+        Ok(found)
     }
 
     fn settlement_value(&self) -> Result<Option<Decimal>, MarketError> {
