@@ -204,21 +204,23 @@ fn position(
 impl Position {
     /// Values the position at `mark` per share; without one, at its average cost (no
     /// unrealized P&L).
+    ///
+    /// Amounts keep whatever scale the arithmetic gives (a history re-marks positions tens of
+    /// thousands of times); they are written canonically.
     pub fn mark_at(&mut self, mark: Option<Decimal>) {
         let multiplier = Decimal::from(self.instrument.multiplier());
         let quantity = Decimal::from(self.quantity);
-        let mark = mark
-            .unwrap_or_else(|| self.cost_basis / quantity / multiplier)
-            .normalize();
+        let mark = mark.unwrap_or_else(|| self.cost_basis / quantity / multiplier);
         let value = mark * multiplier * quantity;
-        let sign = Decimal::from(self.direction.sign());
         self.unrealized = match self.direction {
             Direction::Long => value - self.cost_basis,
             Direction::Short => self.cost_basis - value,
-        }
-        .normalize();
-        self.total = (self.unrealized + self.realized - self.fees).normalize();
-        self.net_liquidity = (value * sign).normalize();
+        };
+        self.total = self.unrealized + self.realized - self.fees;
+        self.net_liquidity = match self.direction {
+            Direction::Long => value,
+            Direction::Short => -value,
+        };
         self.mark = mark;
     }
 }

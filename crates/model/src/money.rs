@@ -58,13 +58,61 @@ pub struct Canonical(pub Decimal);
 
 impl std::fmt::Display for Canonical {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let normalized = self.0.normalize();
-        if normalized.is_zero() {
-            f.write_str("0")
-        } else {
-            std::fmt::Display::fmt(&normalized, f)
-        }
+        let mut buffer = [0u8; CANONICAL_MAX];
+        f.write_str(write_canonical(self.0, &mut buffer))
     }
+}
+
+/// The longest canonical text: a sign, 29 digits, a point and a leading zero.
+pub const CANONICAL_MAX: usize = 40;
+
+/// Writes [`canonical`] text into `buffer` and returns it: the mantissa's digits with the point
+/// placed by the scale, trailing zeros of the fraction dropped. Used where many amounts are
+/// written at once (a session's history); the same text as normalizing and displaying.
+pub fn write_canonical(value: Decimal, buffer: &mut [u8; CANONICAL_MAX]) -> &str {
+    let mantissa = value.mantissa().unsigned_abs();
+    if mantissa == 0 {
+        return "0";
+    }
+    let mut at = match u64::try_from(mantissa) {
+        // Nearly every amount: 64-bit division is several times cheaper than 128-bit.
+        Ok(small) => write_digits(small, value.scale() as usize, buffer),
+        Err(_) => write_digits(mantissa, value.scale() as usize, buffer),
+    };
+    if value.is_sign_negative() {
+        at -= 1;
+        buffer[at] = b'-';
+    }
+    // Only ASCII digits, '.' and '-' were written.
+    std::str::from_utf8(&buffer[at..]).unwrap_or("0")
+}
+
+/// Writes a non-zero mantissa at `scale` right-aligned in `buffer`, trailing fraction zeros
+/// dropped; returns where the text starts.
+fn write_digits<N>(mut mantissa: N, mut scale: usize, buffer: &mut [u8; CANONICAL_MAX]) -> usize
+where
+    N: Copy + PartialEq + PartialOrd + From<u8> + std::ops::Rem<Output = N> + std::ops::DivAssign,
+    u8: TryFrom<N>,
+{
+    let (zero, ten) = (N::from(0), N::from(10));
+    while scale > 0 && mantissa % ten == zero {
+        mantissa /= ten;
+        scale -= 1;
+    }
+    // Digits from the right: the fraction, the point, the whole part (at least "0").
+    let mut at = CANONICAL_MAX;
+    let mut written = 0;
+    while mantissa > zero || written <= scale {
+        if written == scale && scale > 0 {
+            at -= 1;
+            buffer[at] = b'.';
+        }
+        at -= 1;
+        buffer[at] = b'0' + u8::try_from(mantissa % ten).unwrap_or(0);
+        mantissa /= ten;
+        written += 1;
+    }
+    at
 }
 
 /// Parses a decimal that the server itself wrote (for example from the database).
@@ -74,6 +122,23 @@ pub fn parse_stored(text: &str) -> Result<Decimal, DecimalError> {
 
 #[cfg(test)]
 mod tests {
+
+    proptest::proptest! {
+        /// The fast writer gives the text of normalizing and displaying, for any decimal.
+        #[test]
+        fn fast_canonical_text_matches_normalize_and_display(
+            mantissa in proptest::num::i128::ANY,
+            scale in 0u32..=28,
+        ) {
+            let mantissa = mantissa % 79_228_162_514_264_337_593_543_950_335i128;
+            let value = Decimal::from_i128_with_scale(mantissa, scale);
+            let normalized = value.normalize();
+            let expected = if normalized.is_zero() { "0".to_string() } else { normalized.to_string() };
+            let mut buffer = [0u8; CANONICAL_MAX];
+            proptest::prop_assert_eq!(write_canonical(value, &mut buffer), expected.as_str());
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -225,6 +225,8 @@ async fn main() -> Result<(), Error> {
         rate: 0.04,
     };
     let mut engine_history = Vec::new();
+    let mut writing_history = Vec::new();
+    let mut history_bytes = 0;
     for _ in 0..HISTORIES {
         let started = Instant::now();
         let samples = engine::history::history(
@@ -237,6 +239,17 @@ async fn main() -> Result<(), Error> {
         )?;
         engine_history.push(started.elapsed());
         assert_eq!(samples.len(), rows);
+        let started = Instant::now();
+        let body: Vec<server::faces::simulator::wire::HistoryRow> = samples
+            .iter()
+            .map(|sample| server::faces::simulator::wire::HistoryRow {
+                timestamp: sample.at.to_rfc3339(),
+                financials: server::faces::simulator::wire::FinancialsBody::of(&sample.financials),
+            })
+            .collect();
+        let json = serde_json::to_vec(&body)?;
+        writing_history.push(started.elapsed());
+        history_bytes = json.len();
     }
 
     // A four-leg order that never fills, searched from 09:31 to the close, and the decoding of
@@ -401,6 +414,11 @@ async fn main() -> Result<(), Error> {
         "  history of the full session ({rows} rows): engine median {} (target 50 ms); over HTTP with JSON median {}",
         ms(median(engine_history)),
         ms(median(history_times))
+    );
+    println!(
+        "    writing its {:.1} MB of JSON: median {}",
+        history_bytes as f64 / 1e6,
+        ms(median(writing_history))
     );
     Ok(())
 }

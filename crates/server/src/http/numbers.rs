@@ -60,7 +60,8 @@ pub struct DecimalString(pub Decimal);
 
 impl Serialize for DecimalString {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&model::money::Canonical(self.0))
+        let mut buffer = [0u8; model::money::CANONICAL_MAX];
+        serializer.serialize_str(model::money::write_canonical(self.0, &mut buffer))
     }
 }
 
