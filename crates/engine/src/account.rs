@@ -53,7 +53,8 @@ pub struct Position {
     pub total: Decimal,
     /// mark × multiplier × quantity, negative for shorts.
     pub net_liquidity: Decimal,
-    /// The mid per share, unrounded; the average cost when the instrument has no quote.
+    /// The mid per share, unrounded; the average cost (to four places) when the instrument has
+    /// no quote.
     pub mark: Decimal,
     /// Unsigned market delta × the direction's sign, once [`Account::with_deltas`] asked.
     pub delta: Option<Decimal>,
@@ -143,7 +144,7 @@ impl Account {
         for (instrument, lot) in &book.open {
             positions.push(position(simulation.id, instrument, lot, clock, market)?);
         }
-        let maintenance = maintenance(&holdings(&book), ledger, clock);
+        let maintenance = maintenance(&holdings(&book), ledger, clock, simulation.end);
         let settled = settled_measures(&transactions, &book, maintenance);
         let financials = financials(simulation.starting_capital, settled, &positions);
         Ok(Account {
@@ -210,8 +211,14 @@ impl Position {
     pub fn mark_at(&mut self, mark: Option<Decimal>) {
         let multiplier = Decimal::from(self.instrument.multiplier());
         let quantity = Decimal::from(self.quantity);
-        let mark = mark.unwrap_or_else(|| self.cost_basis / quantity / multiplier);
-        let value = mark * multiplier * quantity;
+        let (mark, value) = match mark {
+            Some(mark) => (mark, mark * multiplier * quantity),
+            // At cost: exactly no unrealized P&L, the average shown to four places.
+            None => (
+                (self.cost_basis / quantity / multiplier).round_dp(4),
+                self.cost_basis,
+            ),
+        };
         self.unrealized = match self.direction {
             Direction::Long => value - self.cost_basis,
             Direction::Short => self.cost_basis - value,

@@ -149,16 +149,18 @@ pub fn leg_prices(legs: &[Leg], ratios: &[u32], quotes: &[LegQuote], fill: Net) 
     prices
 }
 
-/// Integers `a` with `Σ a_i × ratios_i = gcd(ratios)` (extended Euclid, leg by leg).
-fn bezout(ratios: &[u32]) -> Vec<i64> {
-    let mut coefficients = vec![0i64; ratios.len()];
+/// Integers `a` with `Σ a_i × ratios_i = gcd(ratios)` (extended Euclid, leg by leg). Ratios are
+/// at most [`MAX_RATIO`](crate::order::MAX_RATIO) and legs at most eight, so the coefficients
+/// stay far inside `i128`.
+fn bezout(ratios: &[u32]) -> Vec<i128> {
+    let mut coefficients = vec![0i128; ratios.len()];
     let Some(first) = ratios.first() else {
         return coefficients;
     };
     coefficients[0] = 1;
-    let mut g = i64::from(*first);
+    let mut g = i128::from(*first);
     for (j, ratio) in ratios.iter().enumerate().skip(1) {
-        let (next, x, y) = extended_gcd(g, i64::from(*ratio));
+        let (next, x, y) = extended_gcd(g, i128::from(*ratio));
         coefficients.iter_mut().take(j).for_each(|c| *c *= x);
         coefficients[j] = y;
         g = next;
@@ -167,7 +169,7 @@ fn bezout(ratios: &[u32]) -> Vec<i64> {
 }
 
 /// `(g, x, y)` with `a x + b y = g = gcd(a, b)`.
-fn extended_gcd(a: i64, b: i64) -> (i64, i64, i64) {
+fn extended_gcd(a: i128, b: i128) -> (i128, i128, i128) {
     if b == 0 {
         (a, 1, 0)
     } else {
@@ -352,7 +354,7 @@ mod tests {
                 .iter()
                 .zip([6, 10, 15])
                 .map(|(a, r)| a * r)
-                .sum::<i64>(),
+                .sum::<i128>(),
             1
         );
     }

@@ -102,16 +102,17 @@ impl Placed {
     }
 
     /// The premium it would pay (positive) or receive (negative) in dollars were it to fill at
-    /// what it asks: its limit, a stop's trigger, else its fill.
+    /// what it asks: its limit, a stop's trigger with the slippage, else its fill.
     pub fn projected_dollars(&self) -> Decimal {
         let effect = self.order.price_effect.unwrap_or(PriceEffect::Debit);
         let per_unit = match self.order.order_type {
             OrderType::Limit => self.order.price.as_ref().map(|(p, _)| Net::of(*p, effect)),
+            // A stop fills at the mid once triggered, with the slippage on top.
             OrderType::Stop => self
                 .order
                 .stop_trigger
                 .as_ref()
-                .map(|(p, _)| Net::of(*p, effect)),
+                .map(|(p, _)| Net(Net::of(*p, effect).0 + self.slippage)),
             OrderType::Market => None,
         };
         match (per_unit, &self.fill) {
@@ -143,24 +144,15 @@ pub fn fill_dollars(order: &Order, fill: &Fill) -> Decimal {
         .sum()
 }
 
-/// Whether orders placed after `ledger[index]` close positions in what it opens: deleting it
-/// would leave them closing nothing.
+/// Whether deleting `ledger[index]` would pull the ground from under later orders: orders placed
+/// after it, at or after the second it filled, were checked against an account that held its
+/// fill (its positions, its cash). An order that never fills only reserved buying power, and
+/// later orders were checked with that reservation, so deleting it leaves them valid.
 pub fn has_dependents(ledger: &[Placed], index: usize) -> bool {
-    let Some(placed) = ledger.get(index) else {
+    let Some(fill) = ledger.get(index).and_then(|placed| placed.fill.as_ref()) else {
         return false;
     };
-    let opened: Vec<&model::order::Instrument> = placed
-        .order
-        .legs
+    ledger[index + 1..]
         .iter()
-        .filter(|leg| leg.action.opens())
-        .map(|leg| &leg.instrument)
-        .collect();
-    ledger[index + 1..].iter().any(|later| {
-        later
-            .order
-            .legs
-            .iter()
-            .any(|leg| !leg.action.opens() && opened.contains(&&leg.instrument))
-    })
+        .any(|later| later.placed_at >= fill.at)
 }

@@ -97,7 +97,8 @@ pub fn any_range(_: &[Option<QuoteRange>]) -> bool {
 
 /// Floors an instant to its second: the simulator's resolution.
 pub fn second_of(t: Timestamp) -> Timestamp {
-    Timestamp::from_seconds(t.as_nanos().div_euclid(1_000_000_000))
+    const SECOND: i64 = 1_000_000_000;
+    Timestamp::from_nanos(t.as_nanos().div_euclid(SECOND).saturating_mul(SECOND))
 }
 
 /// A market from a table of quotes: for tests and worked examples, where a session is a few
@@ -255,6 +256,6 @@ pub fn ceil_second(t: Timestamp) -> Timestamp {
     if floor == t {
         t
     } else {
-        Timestamp::from_nanos(floor.as_nanos() + 1_000_000_000)
+        Timestamp::from_nanos(floor.as_nanos().saturating_add(1_000_000_000))
     }
 }

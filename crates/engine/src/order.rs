@@ -19,6 +19,15 @@ use model::grid::Grid;
 /// Legs an order may have at most.
 pub const MAX_LEGS: usize = 8;
 
+/// The largest price or trigger per unit: far above any listed option or share, and small
+/// enough that no amount an order can move overflows.
+pub const MAX_PRICE: Decimal = rust_decimal::dec!(1000000);
+
+/// The largest leg ratio (a leg's quantity over the legs' greatest common divisor). Ratio
+/// spreads go 1×2, 2×3; beyond this the booking of a fill's rounding across legs that share no
+/// divisor would move leg prices by more than the fill itself.
+pub const MAX_RATIO: u32 = 100;
+
 /// An order's fields as text, the way they arrive.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrderRequest {
@@ -68,6 +77,11 @@ impl OrderRequest {
     pub fn check(&self) -> Result<Order, Rejection> {
         let order_type = self.shape()?;
         let legs = self.legs()?;
+        if ratios(&legs).iter().any(|ratio| *ratio > MAX_RATIO) {
+            return reject(format!(
+                "leg ratios may be at most {MAX_RATIO}: divide the quantities by a common factor"
+            ));
+        }
         if legs.len() != 1 && order_type != OrderType::Limit {
             return reject(format!(
                 "{} orders must have exactly one leg",
@@ -198,6 +212,9 @@ fn amount(name: &str, text: &str) -> Result<Decimal, Rejection> {
     let value = parse_decimal(text).map_err(|_| Rejection(format!("invalid {name}: {text}")))?;
     if value <= Decimal::ZERO {
         return reject(format!("{name} must be greater than 0"));
+    }
+    if value > MAX_PRICE {
+        return reject(format!("{name} may be at most {MAX_PRICE}"));
     }
     Ok(value)
 }

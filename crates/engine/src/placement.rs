@@ -25,13 +25,12 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::account::{Account, Simulation};
-use crate::buying_power::{Effect, holdings, pending_at, with_legs};
+use crate::buying_power::{Effect, holdings, pending_at, reserved_margin, with_legs};
 use crate::fees::order_fees;
 use crate::fill::{
     LegQuote, Net, fill_at, leg_prices, limit_fills, natural, net_mid, stop_triggered,
 };
 use crate::ledger::{Fill, Placed, fill_dollars};
-use crate::margin::maintenance_margin;
 use crate::market::{Market, MarketError, QuoteRange};
 use crate::order::{Order, Rejection};
 
@@ -83,8 +82,23 @@ impl Desk<'_> {
         if self.clock >= self.simulation.end {
             return refuse("simulation has ended");
         }
+        if let Some(later) = self
+            .ledger
+            .iter()
+            .map(|p| p.placed_at)
+            .filter(|t| *t > self.clock)
+            .max()
+        {
+            return refuse(format!(
+                "orders were placed later than the clock, up to {}; place new orders from then \
+                 on, or delete the later orders first",
+                later.to_rfc3339()
+            ));
+        }
         self.check_instruments(&order)?;
-        check_positions(&order, &account, self.ledger, self.clock)?;
+        let pending: Vec<&Placed> =
+            pending_at(self.ledger, self.clock, self.simulation.end).collect();
+        check_positions(&order, &account, &pending)?;
         let quotes = self.quotes_now(&order.legs)?;
         let effect = order.price_effect.unwrap_or(PriceEffect::Debit);
         if order.order_type == OrderType::Stop
@@ -218,38 +232,43 @@ impl Desk<'_> {
     }
 
     /// The order's effect block, and the buying power projected over every pending order and
-    /// this one (§11.4), which must not be negative.
+    /// this one (§11.4), which must not be negative. Margin is reserved as
+    /// [`reserved_margin`] does, for the block and the projection alike.
     fn assess(&self, account: &Account, placed: &Placed) -> (Effect, Decimal) {
         let schedule = self.simulation.schedule;
         let positions = holdings(&account.book);
-        let mut reserved = positions.clone();
-        let mut pending_cost = Decimal::ZERO;
-        for pending in pending_at(self.ledger, self.clock) {
-            with_legs(&mut reserved, &pending.order.legs);
-            pending_cost += pending.projected_dollars().max(Decimal::ZERO)
-                + order_fees(schedule, &pending.order.legs);
-        }
-        let margin_before = maintenance_margin(&reserved);
-        with_legs(&mut reserved, &placed.order.legs);
-        let margin_after = maintenance_margin(&reserved);
+        let pending: Vec<&Placed> =
+            pending_at(self.ledger, self.clock, self.simulation.end).collect();
+        let pending_legs = || pending.iter().map(|p| p.order.legs.as_slice());
+        let pending_cost: Decimal = pending
+            .iter()
+            .map(|p| p.projected_dollars().max(Decimal::ZERO) + order_fees(schedule, &p.order.legs))
+            .sum();
+        let margin_before = reserved_margin(&positions, pending_legs());
         let fees = order_fees(schedule, &placed.order.legs);
-        let (premium, required) = match &placed.fill {
+        let (premium, margin_after, cost) = match &placed.fill {
+            // Filled now: its legs are positions, its premium has moved.
             Some(fill) => {
-                let mut filled = positions;
+                let mut filled = positions.clone();
                 with_legs(&mut filled, &placed.order.legs);
                 let premium = fill_dollars(&placed.order, fill);
-                (premium, margin_after.max(maintenance_margin(&filled)))
+                (
+                    premium,
+                    reserved_margin(&filled, pending_legs()),
+                    premium + fees,
+                )
             }
-            None => (
-                placed.projected_dollars(),
-                margin_after.max(maintenance_margin(&positions)),
-            ),
+            // Pending: it reserves like the others, and a credit counts only once received.
+            None => {
+                let premium = placed.projected_dollars();
+                let after = reserved_margin(
+                    &positions,
+                    pending_legs().chain([placed.order.legs.as_slice()]),
+                );
+                (premium, after, premium.max(Decimal::ZERO) + fees)
+            }
         };
-        let cost = match &placed.fill {
-            Some(_) => premium,
-            None => premium.max(Decimal::ZERO),
-        } + fees;
-        let projected = account.financials.cash - pending_cost - cost - required;
+        let projected = account.financials.cash - pending_cost - cost - margin_after;
         let change = margin_after - margin_before + premium + fees;
         let current = account.financials.available;
         let effect = Effect {
@@ -442,22 +461,27 @@ impl Pricing {
     }
 }
 
-/// Closing legs need the position; opening legs may not go against one.
+/// Closing legs need the position, less what pending closing orders already committed; opening
+/// legs may not go against a position, nor against a pending opening order the other way.
 fn check_positions(
     order: &Order,
     account: &Account,
-    ledger: &[Placed],
-    clock: Timestamp,
+    pending: &[&Placed],
 ) -> Result<(), PlaceError> {
+    let pending_legs = || pending.iter().flat_map(|p| p.order.legs.iter());
     for leg in &order.legs {
         let held = account
             .book
             .open
             .get(&leg.instrument)
             .map_or(0, |lot| lot.quantity);
-        let wanted = i64::from(leg.quantity);
         if leg.action.opens() {
-            if held != 0 && held.signum() != leg.action.sign() {
+            let opposed = pending_legs().any(|other| {
+                other.instrument == leg.instrument
+                    && other.action.opens()
+                    && other.action.sign() != leg.action.sign()
+            });
+            if (held != 0 && held.signum() != leg.action.sign()) || opposed {
                 return refuse(format!(
                     "use a closing action for an existing position in {}",
                     leg.instrument
@@ -465,14 +489,13 @@ fn check_positions(
             }
             continue;
         }
-        let committed: i64 = pending_at(ledger, clock)
-            .flat_map(|pending| pending.order.legs.iter())
+        let committed: i64 = pending_legs()
             .filter(|other| other.instrument == leg.instrument && other.action == leg.action)
             .map(|other| i64::from(other.quantity))
             .sum();
         // Closing moves the position toward zero: a sale closes a long, a purchase a short.
         let closable = (-leg.action.sign() * held).max(0) - committed;
-        if closable < wanted {
+        if closable < i64::from(leg.quantity) {
             return refuse(format!(
                 "insufficient position to close in {}",
                 leg.instrument

@@ -672,6 +672,166 @@ fn the_history_agrees_with_the_account_at_every_second() {
     assert_eq!(every_minute[10], samples[600]);
 }
 
+#[test]
+fn an_order_that_never_filled_reserves_nothing_once_the_session_is_over() {
+    let mut run = Run::new(dec!(500000));
+    run.place(
+        utc(14, 35, 0),
+        request("market", None, None, &[(C5950, "buy to open", 1)]),
+    )
+    .unwrap();
+    // The put's mid stays at 20.20: a 25.00 credit is never reached.
+    run.place(
+        utc(14, 36, 0),
+        request(
+            "limit",
+            Some("25"),
+            Some("credit"),
+            &[(P5950, "sell to open", 1)],
+        ),
+    )
+    .unwrap();
+    let before = run.at(utc(20, 59, 59));
+    assert_eq!(before.financials.total.maintenance, dec!(119000));
+    let closed = run.at(utc(21, 0, 0));
+    assert_eq!(
+        run.ledger[1].status(utc(21, 0, 0), run.simulation.end),
+        Status::Expired
+    );
+    assert_eq!(closed.financials.total.maintenance, dec!(0));
+}
+
+#[test]
+fn a_pending_long_does_not_cover_another_orders_short() {
+    let mut run = Run::new(dec!(10000));
+    run.place(
+        utc(14, 35, 0),
+        request(
+            "limit",
+            Some("1.00"),
+            Some("debit"),
+            &[(P5950, "buy to open", 1)],
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        run.refusal(
+            utc(14, 35, 0),
+            request(
+                "limit",
+                Some("3.50"),
+                Some("credit"),
+                &[(P5900, "sell to open", 1)]
+            )
+        ),
+        "insufficient buying power"
+    );
+}
+
+#[test]
+fn no_order_is_placed_before_orders_already_placed() {
+    let mut run = Run::new(dec!(100000));
+    run.place(
+        utc(14, 50, 0),
+        request("market", None, None, &[(C5950, "buy to open", 1)]),
+    )
+    .unwrap();
+    assert_eq!(
+        run.refusal(
+            utc(14, 40, 0),
+            request("market", None, None, &[(C5970, "buy to open", 1)])
+        ),
+        "orders were placed later than the clock, up to 2025-01-15T14:50:00Z; place new orders \
+         from then on, or delete the later orders first"
+    );
+}
+
+#[test]
+fn an_order_filled_before_later_orders_were_placed_cannot_be_deleted_before_them() {
+    use engine::ledger::has_dependents;
+    let mut run = Run::new(dec!(100000));
+    run.place(utc(14, 35, 0), credit_put_vertical()).unwrap(); // fills at 14:50:01
+    run.place(
+        utc(14, 40, 0),
+        request("market", None, None, &[(C5950, "buy to open", 1)]),
+    )
+    .unwrap();
+    run.place(
+        utc(14, 45, 0),
+        request("market", None, None, &[(C5970, "sell to open", 1)]),
+    )
+    .unwrap();
+    assert!(
+        !has_dependents(&run.ledger, 0),
+        "later orders saw it pending, not filled"
+    );
+    assert!(
+        has_dependents(&run.ledger, 1),
+        "the covered short leaned on the long call"
+    );
+    assert!(
+        !has_dependents(&run.ledger, 2),
+        "nothing came after the last"
+    );
+}
+
+#[test]
+fn the_effect_block_agrees_with_the_margin_the_account_then_shows() {
+    let mut run = Run::new(dec!(500000));
+    run.place(
+        utc(14, 35, 0),
+        request("market", None, None, &[(P5950, "sell to open", 1)]),
+    )
+    .unwrap();
+    run.place(
+        utc(14, 36, 0),
+        request(
+            "limit",
+            Some("0.05"),
+            Some("debit"),
+            &[(P5900, "buy to open", 1)],
+        ),
+    )
+    .unwrap();
+    let placement = run
+        .place(
+            utc(14, 37, 0),
+            request("market", None, None, &[(P5950, "buy to close", 1)]),
+        )
+        .unwrap();
+    let after = run.at(utc(14, 37, 0));
+    assert_eq!(placement.effect.new, after.financials.available);
+}
+
+#[test]
+fn prices_beyond_any_market_are_refused_before_they_can_overflow() {
+    let mut run = Run::new(dec!(100000));
+    assert_eq!(
+        run.refusal(
+            utc(14, 35, 0),
+            request(
+                "limit",
+                Some("79228162514264337593543950335"),
+                Some("debit"),
+                &[(C5950, "buy to open", 1)]
+            )
+        ),
+        "price may be at most 1000000"
+    );
+    assert_eq!(
+        run.refusal(
+            utc(14, 35, 0),
+            request(
+                "limit",
+                Some("1.05"),
+                Some("debit"),
+                &[(C5950, "buy to open", 97), (C5970, "sell to open", 101)]
+            )
+        ),
+        "leg ratios may be at most 100: divide the quantities by a common factor"
+    );
+}
+
 /// Orders a property test may place: the examples' structures at their limits.
 fn any_order() -> impl Strategy<Value = OrderRequest> {
     prop_oneof![
@@ -713,8 +873,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Placing orders at increasing clocks: every accepted order leaves buying power positive at
-    /// its clock, the ledger only grows, and reading any clock twice, in any order, gives the same
-    /// account.
+    /// its clock and at every clock after, whatever fills, the ledger only grows, and reading any
+    /// clock twice, in any order, gives the same account.
     #[test]
     fn the_account_is_a_function_of_the_ledger_and_the_clock(
         capital in prop_oneof![Just(dec!(5000)), Just(dec!(100000)), Just(dec!(150000))],
@@ -736,6 +896,13 @@ proptest! {
             }
         }
         let first: Vec<Account> = reads.iter().map(|t| run.at(*t)).collect();
+        // Whichever of the pending orders fill, by any clock.
+        for account in &first {
+            prop_assert!(
+                account.financials.available >= Decimal::ZERO,
+                "available {} at {}", account.financials.available, account.clock
+            );
+        }
         let again: Vec<Account> = reads.iter().rev().map(|t| run.at(*t)).collect();
         prop_assert!(first.iter().eq(again.iter().rev()));
     }

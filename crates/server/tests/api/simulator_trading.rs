@@ -711,7 +711,10 @@ async fn cancelling_releases_buying_power_and_respects_dependent_closes() {
     let opening = format!("{simulation}/orders/{}", bought["id"].as_str().unwrap());
     assert_eq!(
         trader.send(Method::DELETE, &opening, None).await,
-        (400, "order has dependent closing orders".into())
+        (
+            400,
+            "order has dependent orders placed after it filled; delete them first".into()
+        )
     );
     let closing = format!("{simulation}/orders/{}", sold["id"].as_str().unwrap());
     assert_eq!(trader.send(Method::DELETE, &closing, None).await.0, 204);

@@ -302,8 +302,8 @@ pub async fn get(
 ///
 /// Works on pending and filled orders alike: the order, its transactions and what settlement
 /// it affected drop out of the simulation, and its reserved buying power is released. The
-/// ledger keeps the order with a cancellation entry after it. An order whose positions later
-/// orders close cannot be deleted before them.
+/// ledger keeps the order with a cancellation entry after it. An order that filled cannot be
+/// deleted while orders placed after its fill remain: they were checked against its fill.
 #[utoipa::path(
     delete,
     path = "/simulations/{id}/orders/{order_id}",
@@ -333,7 +333,9 @@ pub async fn cancel(
             .position(|placed| placed.id == order)
             .ok_or_else(order_not_found)?;
         if has_dependents(&loaded.ledger.orders, index) {
-            return Err(Problem::bad_request("order has dependent closing orders"));
+            return Err(Problem::bad_request(
+                "order has dependent orders placed after it filled; delete them first",
+            ));
         }
         let appended = state
             .store

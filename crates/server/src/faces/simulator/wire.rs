@@ -7,6 +7,7 @@ use engine::ledger::Placed;
 use engine::transaction::Transaction;
 use model::Timestamp;
 use model::money::canonical;
+use model::order::PriceEffect;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -342,7 +343,16 @@ impl OrderView<'_> {
         );
         if let Some(fill) = placed.fill_by(self.clock) {
             put("fill_price", json!(money(fill.net.price())));
-            put("fill_price_effect", json!(fill.net.effect().as_str()));
+            // Nothing changing hands keeps the side the order was for.
+            let effect = if fill.net.0.is_zero() {
+                order.price_effect.unwrap_or(match order.legs.first() {
+                    Some(leg) if !leg.action.buys() => PriceEffect::Credit,
+                    _ => PriceEffect::Debit,
+                })
+            } else {
+                fill.net.effect()
+            };
+            put("fill_price_effect", json!(effect.as_str()));
             if let Some(execution) = placed.execution_price() {
                 put("execution_price", json!(money(execution.price())));
             }
