@@ -19,6 +19,7 @@
 //!   clock: transactions, positions with their marks, settlement at the close, the financials.
 //! - [`buying_power`]: maintenance with pending reservations, the effect block.
 //! - [`history`]: the financials second by second.
+//! - [`paper`]: paper trading's orders, quote checks, conservative fills and long-only books.
 
 pub mod account;
 pub mod buying_power;
@@ -29,6 +30,7 @@ pub mod ledger;
 pub mod margin;
 pub mod market;
 pub mod order;
+pub mod paper;
 pub mod payoff;
 pub mod placement;
 pub mod position;
