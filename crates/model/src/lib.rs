@@ -13,6 +13,7 @@ pub mod issuers;
 pub mod market_clock;
 pub mod money;
 pub mod order;
+pub mod paper_accounts;
 pub mod plans;
 pub mod polygon_codes;
 pub mod roots;

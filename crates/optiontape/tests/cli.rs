@@ -221,7 +221,7 @@ fn first_start_creates_a_demo_account_with_working_keys() {
             ""
         )
         .0,
-        404
+        200
     );
     assert_eq!(
         http(

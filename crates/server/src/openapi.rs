@@ -34,6 +34,7 @@ use crate::state::AppState;
         (name = "simulations", description = "Historical simulations: a recorded session replayed with a clock you set; transactions, positions, history"),
         (name = "orders", description = "Orders in a simulation: market, limit, stop, multi-leg; dry-runs and cancels"),
         (name = "column", description = "PublicOptions-style column API"),
+        (name = "paper", description = "Paper trading: accounts, generations and their cash ledger (paper keys)"),
         (name = "meta", description = "This document and the agent index"),
     )
 )]

@@ -1,5 +1,5 @@
 //! Durable state: users, sessions, API keys, verification codes, idempotency records,
-//! simulations and their ledgers.
+//! simulations and their ledgers, paper accounts.
 //!
 //! One code path serves SQLite (the embedded default, a file in the data folder, WAL mode) and
 //! PostgreSQL (scale-out). To keep that true the SQL is portable: `$n` placeholders, TEXT ids,
@@ -9,6 +9,7 @@ pub mod credentials;
 mod error;
 pub mod idempotency;
 pub mod keys;
+pub mod paper_accounts;
 pub mod sessions;
 pub mod simulations;
 pub mod testing;

@@ -7,6 +7,7 @@
 pub mod alpaca;
 pub mod column;
 pub mod cutemarkets;
+pub mod paper;
 pub mod simulator;
 
 use axum::extract::{Request, State};
@@ -38,4 +39,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(cutemarkets::routes())
         .merge(column::routes())
         .merge(simulator::routes())
+        .merge(paper::routes())
 }

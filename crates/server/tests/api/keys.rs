@@ -86,13 +86,13 @@ async fn keys_are_scoped_to_their_product() {
         );
     }
     // With the right product the gate lets the request through: to an empty market (no session
-    // of SPY), to an empty search, or to routes not served yet.
+    // of SPY), to an empty search, or to an empty list of paper accounts.
     for (key, path, status) in [
         (&options, "/v1/options/chain/SPY/", 404),
         (&stocks, "/v1/stocks/snapshot/SPY/", 404),
         (&options, "/v1/tickers/search/?query=SPY", 200),
         (&stocks, "/v1/tickers/search/?query=SPY", 200),
-        (&paper, "/v1/paper/accounts/", 404),
+        (&paper, "/v1/paper/accounts/", 200),
     ] {
         let response = server.get(path).bearer_auth(key).send().await.unwrap();
         assert_eq!(response.status(), status, "{path}");

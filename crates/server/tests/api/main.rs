@@ -11,6 +11,7 @@ mod identity;
 mod keys;
 mod mail;
 mod openapi;
+mod paper_accounts;
 mod quotes;
 mod simulator_market_data;
 mod simulator_trading;

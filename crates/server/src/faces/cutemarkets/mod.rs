@@ -1,7 +1,7 @@
 //! The CuteMarkets face: `/v1` market data (options, stocks, reference, status) and paper
 //! trading, Polygon-style `/v2` and `/v3` aliases: the gate (keys, products, plans, rate
-//! limits) and the data endpoints, each a thin mapping from the tape. Paper trading mounts here
-//! when the engine arrives.
+//! limits) and the data endpoints, each a thin mapping from the tape. Paper trading passes this
+//! gate (paper keys only) and is served by [`crate::faces::paper`].
 
 pub mod access;
 pub mod aggs;

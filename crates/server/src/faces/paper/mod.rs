@@ -1,0 +1,24 @@
+//! Native paper trading under `/v1/paper` (paper-trading spec §5), on the CuteMarkets face: its
+//! gate admits paper keys only and renders errors in the CuteMarkets envelope. This slice:
+//! accounts, their generations and cash ledger. Orders, fills and positions come next.
+//!
+//! Paths are served with and without the trailing slash the spec documents (the app trims one
+//! before routing, never redirecting).
+
+pub mod accounts;
+pub mod params;
+pub mod wire;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::get, accounts::rename, accounts::archive))
+        .routes(routes!(accounts::reset))
+        .routes(routes!(accounts::generations))
+        .routes(routes!(accounts::ledger))
+}
