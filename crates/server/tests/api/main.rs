@@ -12,6 +12,7 @@ mod keys;
 mod mail;
 mod openapi;
 mod paper_accounts;
+mod paper_clock;
 mod quotes;
 mod simulator_market_data;
 mod simulator_trading;

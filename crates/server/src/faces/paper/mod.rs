@@ -1,11 +1,13 @@
 //! Native paper trading under `/v1/paper` (paper-trading spec §5), on the CuteMarkets face: its
 //! gate admits paper keys only and renders errors in the CuteMarkets envelope. This slice:
-//! accounts, their generations and cash ledger. Orders, fills and positions come next.
+//! accounts, their generations and cash ledger; the market clock and calendar. Orders, fills
+//! and positions come next.
 //!
 //! Paths are served with and without the trailing slash the spec documents (the app trims one
 //! before routing, never redirecting).
 
 pub mod accounts;
+pub mod clock;
 pub mod params;
 pub mod wire;
 
@@ -21,4 +23,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::reset))
         .routes(routes!(accounts::generations))
         .routes(routes!(accounts::ledger))
+        .routes(routes!(clock::clock))
+        .routes(routes!(clock::calendar))
 }
