@@ -88,6 +88,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let evaluator = tokio::spawn(faces::paper::evaluation::run(state.clone()));
     let service = app.service();
     let result = axum::serve(
         listener,
@@ -96,6 +97,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     housekeeping.abort();
+    evaluator.abort();
     state.store.close().await;
     result
 }

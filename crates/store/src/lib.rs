@@ -10,6 +10,7 @@ mod error;
 pub mod idempotency;
 pub mod keys;
 pub mod paper_accounts;
+pub mod paper_orders;
 pub mod sessions;
 pub mod simulations;
 pub mod testing;

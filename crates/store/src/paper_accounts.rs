@@ -513,6 +513,24 @@ pub(crate) async fn lock_account(
     account_in(tx, id).await.map(Some)
 }
 
+/// [`lock_account`] by the account's id alone, for the server's own work on it (evaluating its
+/// orders); `None` when there is no such account.
+pub(crate) async fn lock_account_by_id(
+    tx: &mut Tx,
+    id: Uuid,
+) -> Result<Option<PaperAccount>, StoreError> {
+    let locked = sqlx::query("UPDATE paper_accounts SET updated_at = updated_at WHERE id = $1")
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await
+        .ctx("locking a paper account")?
+        .rows_affected();
+    if locked == 0 {
+        return Ok(None);
+    }
+    account_in(tx, id).await.map(Some)
+}
+
 /// An account as the transaction sees it.
 async fn account_in(tx: &mut Tx, id: Uuid) -> Result<PaperAccount, StoreError> {
     let row = sqlx::query(select_accounts!("WHERE a.id = $1"))
@@ -705,19 +723,14 @@ async fn open_generation(
     Ok(())
 }
 
-/// Cancels the closing generation's open orders (`cancel_reason = account_reset`) and takes its
-/// positions off the book at their final marks, inside the reset's transaction (spec §10 steps
-/// 2–4): no liquidation fills, no cash effect, no realized P&L.
-///
-/// Orders and positions are not stored yet, so a generation's book is always empty and there
-/// is nothing to cancel or clear. This is the one place a reset will touch them; the marks will
-/// come in with the reset (the store reads no quotes).
+/// Cancels the generation's open orders (`account_reset`) and takes its positions off the book,
+/// at cost: the store reads no quotes, so the final marks are the entry prices.
 async fn cancel_open_orders_and_clear_positions(
-    _tx: &mut Tx,
-    _account: &PaperAccount,
-    _now: Timestamp,
+    tx: &mut Tx,
+    account: &PaperAccount,
+    now: Timestamp,
 ) -> Result<ClearedBook, StoreError> {
-    Ok(ClearedBook::default())
+    crate::paper_orders::close_book(tx, account, "account_reset", now).await
 }
 
 impl Store {
@@ -875,8 +888,8 @@ impl Store {
         if account.status == AccountStatus::Archived {
             return Ok(Ok(account));
         }
-        // When orders exist, the current generation's open orders are canceled here
-        // (`cancel_reason = account_archived`); positions stay frozen (spec §5.5).
+        // Open orders are canceled; positions stay as they are, frozen (spec §5.5).
+        crate::paper_orders::cancel_open_orders(&mut tx, &account, "account_archived", now).await?;
         sqlx::query(
             "UPDATE paper_accounts SET status = $1, archived_at = $2, updated_at = $2 WHERE id = $3",
         )

@@ -89,6 +89,7 @@ impl Face {
             (_, ProblemKind::NotFound) => "not_found",
             (_, ProblemKind::Gone) => "gone",
             (_, ProblemKind::Conflict) => "conflict",
+            (_, ProblemKind::Unprocessable) => "unprocessable",
             (_, ProblemKind::IdempotencyConflict) => "idempotency_conflict",
             (_, ProblemKind::RateLimited | ProblemKind::QuotaExceeded) => "rate_limit_exceeded",
             (_, ProblemKind::Internal) => "internal_error",

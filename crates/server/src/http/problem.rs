@@ -24,6 +24,8 @@ pub enum ProblemKind {
     Gone,
     Conflict,
     IdempotencyConflict,
+    /// Well-formed but asking for what is not supported (paper trading's 422 codes).
+    Unprocessable,
     PayloadTooLarge,
     UnsupportedMediaType,
     /// A short-window limit (per minute, burst, credit bucket, per-IP throttle).
@@ -46,6 +48,7 @@ impl ProblemKind {
             ProblemKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ProblemKind::Gone => StatusCode::GONE,
             ProblemKind::Conflict | ProblemKind::IdempotencyConflict => StatusCode::CONFLICT,
+            ProblemKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             ProblemKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProblemKind::RateLimited | ProblemKind::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,

@@ -13,6 +13,7 @@ mod mail;
 mod openapi;
 mod paper_accounts;
 mod paper_clock;
+mod paper_orders;
 mod quotes;
 mod simulator_market_data;
 mod simulator_trading;

@@ -18,7 +18,7 @@ use super::params::{self, Members};
 use super::wire::{AccountBody, AccountResponse, BookFigures, GenerationBody, LedgerEntryBody};
 use crate::faces::cutemarkets::envelope;
 use crate::http::{JsonBody, PathParams, Problem, ProblemKind, QueryParams, Reply, RequestId};
-use crate::state::AppState;
+use crate::state::{AppState, read_tape};
 
 const DEFAULT_LEDGER_LIMIT: usize = 100;
 const MAX_LEDGER_LIMIT: usize = 1000;
@@ -51,13 +51,44 @@ fn limit_reached() -> Problem {
     .with_code("account_limit_reached")
 }
 
-/// An account as answered: what is stored plus what its book adds (nothing until orders exist).
-fn body(account: &PaperAccount) -> AccountBody {
-    AccountBody::of(account, &BookFigures::EMPTY)
+/// What an account's open orders and positions add to it, marked at the market clock.
+async fn figures(state: &AppState, account: &PaperAccount) -> Result<BookFigures, Problem> {
+    let Some((_, book)) = state.store.paper_book(account.user_id, account.id).await? else {
+        return Ok(BookFigures::EMPTY);
+    };
+    let positions: Vec<_> = book.positions.values().cloned().collect();
+    let marked = read_tape(state, move |state| super::positions::mark(state, positions)).await?;
+    Ok(BookFigures {
+        reserved_cash: book.reserved_except(None),
+        market_value: marked
+            .iter()
+            .map(|m| m.market_value())
+            .sum::<rust_decimal::Decimal>()
+            .round_dp(2),
+        unrealized_pl: marked
+            .iter()
+            .map(|m| m.unrealized_pl())
+            .sum::<rust_decimal::Decimal>()
+            .round_dp(2),
+        open_orders_count: book.reservations.len() as u64,
+        positions_count: marked.len() as u64,
+    })
 }
 
-fn one(request_id: &RequestId, account: &PaperAccount) -> Json<AccountResponse> {
-    Json(AccountResponse::new(request_id, body(account)))
+/// An account as answered: what is stored plus what its book adds.
+async fn body(state: &AppState, account: &PaperAccount) -> Result<AccountBody, Problem> {
+    Ok(AccountBody::of(account, &figures(state, account).await?))
+}
+
+async fn one(
+    state: &AppState,
+    request_id: &RequestId,
+    account: &PaperAccount,
+) -> Result<Json<AccountResponse>, Problem> {
+    Ok(Json(AccountResponse::new(
+        request_id,
+        body(state, account).await?,
+    )))
 }
 
 /// The `name` member, required, by the account name rules.
@@ -107,7 +138,10 @@ pub async fn list(
         .store
         .paper_accounts(key.user_id, include_archived)
         .await?;
-    let rows: Vec<AccountBody> = accounts.iter().map(body).collect();
+    let mut rows: Vec<AccountBody> = Vec::with_capacity(accounts.len());
+    for account in &accounts {
+        rows.push(body(&state, account).await?);
+    }
     Ok(envelope::ok(&request_id, rows))
 }
 
@@ -153,7 +187,11 @@ pub async fn create(
             AccountRefusal::LimitReached => limit_reached(),
             other => Problem::internal(format!("creating a paper account: {other}")),
         })?;
-    Ok((StatusCode::CREATED, one(&request_id, &account)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        one(&state, &request_id, &account).await?,
+    )
+        .into_response())
 }
 
 /// Get an account
@@ -182,7 +220,7 @@ pub async fn get(
         .paper_account(key.user_id, id)
         .await?
         .ok_or_else(|| params::not_found(&id.to_string()))?;
-    Ok(one(&request_id, &account))
+    one(&state, &request_id, &account).await
 }
 
 /// Rename an account
@@ -218,7 +256,7 @@ pub async fn rename(
         .rename_paper_account(key.user_id, id, &name, state.market_now())
         .await?
         .map_err(|refusal| refused(id, refusal))?;
-    Ok(one(&request_id, &account))
+    one(&state, &request_id, &account).await
 }
 
 /// Archive an account
@@ -248,7 +286,7 @@ pub async fn archive(
         .archive_paper_account(key.user_id, id, state.market_now())
         .await?
         .map_err(|refusal| refused(id, refusal))?;
-    Ok(one(&request_id, &account))
+    one(&state, &request_id, &account).await
 }
 
 /// Reset an account
@@ -309,7 +347,7 @@ pub async fn reset(
         .reset_paper_account(key.user_id, id, &reset, state.market_now())
         .await?
         .map_err(|refusal| refused(id, refusal))?;
-    Ok(one(&request_id, &account))
+    one(&state, &request_id, &account).await
 }
 
 /// An account's generations

@@ -1,14 +1,19 @@
 //! Native paper trading under `/v1/paper` (paper-trading spec §5), on the CuteMarkets face: its
 //! gate admits paper keys only and renders errors in the CuteMarkets envelope. This slice:
-//! accounts, their generations and cash ledger; the market clock and calendar. Orders, fills
-//! and positions come next.
+//! accounts, their generations and cash ledger; orders with their quote-aware fills and the
+//! evaluator that works through open orders every second; positions; the market clock and
+//! calendar.
 //!
 //! Paths are served with and without the trailing slash the spec documents (the app trims one
 //! before routing, never redirecting).
 
 pub mod accounts;
 pub mod clock;
+pub mod evaluation;
+pub mod orders;
 pub mod params;
+pub mod positions;
+pub mod quotes;
 pub mod wire;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +28,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::reset))
         .routes(routes!(accounts::generations))
         .routes(routes!(accounts::ledger))
+        .routes(routes!(orders::list, orders::submit))
+        .routes(routes!(orders::get, orders::cancel))
+        .routes(routes!(orders::by_client_order_id))
+        .routes(routes!(positions::list))
         .routes(routes!(clock::clock))
         .routes(routes!(clock::calendar))
 }

@@ -29,7 +29,7 @@ pub struct BookFigures {
 }
 
 impl BookFigures {
-    /// No open orders, no positions: every account's book until orders are stored.
+    /// No open orders, no positions.
     pub const EMPTY: BookFigures = BookFigures {
         reserved_cash: Decimal::ZERO,
         market_value: Decimal::ZERO,
@@ -228,6 +228,82 @@ impl LedgerEntryBody {
         }
     }
 }
+
+/// An order object (§6.3): Alpaca's order fields and what paper trading adds (reasons, the
+/// quote evidence, the evaluations).
+pub fn order_body(order: &store::paper_orders::OrderRow) -> serde_json::Value {
+    use model::money::canonical;
+    use serde_json::{Value, json};
+    let at = |t: Option<Timestamp>| t.map(instant);
+    let evidence = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .unwrap_or(Value::Null)
+    };
+    let option = order.symbol.starts_with("O:");
+    let symbol_key = order.symbol.trim_start_matches("O:");
+    let mut body = json!({
+        "id": order.id.to_string(),
+        "client_order_id": order.client_order_id,
+        "account_id": order.account_id.to_string(),
+        "generation": order.generation,
+        "symbol": order.symbol,
+        "asset_class": if option { "us_option" } else { "us_equity" },
+        "asset_id": uuid::Uuid::new_v5(&ASSET_NAMESPACE, symbol_key.as_bytes()).to_string(),
+        "side": order.side,
+        "type": order.order_type,
+        "order_type": order.order_type,
+        "order_class": "simple",
+        "time_in_force": order.time_in_force,
+        "qty": canonical(order.qty),
+    });
+    let rest = json!({
+        "notional": Value::Null,
+        "limit_price": order.limit_price.map(canonical),
+        "stop_price": Value::Null,
+        "trail_price": Value::Null,
+        "trail_percent": Value::Null,
+        "hwm": Value::Null,
+        "legs": Value::Null,
+        "ratio_qty": Value::Null,
+        "position_intent": order.position_intent,
+        "extended_hours": false,
+        "multiplier": if option { "100" } else { "1" },
+        "status": order.status,
+        "filled_qty": canonical(order.filled_qty),
+        "filled_avg_price": order.filled_avg_price.map(canonical),
+        "created_at": instant(order.submitted_at),
+        "updated_at": instant(order.updated_at),
+        "submitted_at": instant(order.submitted_at),
+        "accepted_at": at(order.accepted_at),
+        "filled_at": at(order.filled_at),
+        "canceled_at": at(order.canceled_at),
+        "expired_at": at(order.expired_at),
+        "failed_at": at(order.failed_at),
+        "expires_at": at(order.expires_at),
+        "replaced_at": Value::Null,
+        "replaced_by": Value::Null,
+        "replaces": Value::Null,
+        "reject_reason": order.reject_reason,
+        "cancel_reason": order.cancel_reason,
+        "expire_reason": order.expire_reason,
+        "last_no_fill_reason": order.last_no_fill_reason,
+        "last_evaluated_at": at(order.last_evaluated_at),
+        "last_quote": evidence(&order.last_quote),
+        "evaluation_count": order.evaluation_count,
+        "buying_power_at_submit": canonical(order.buying_power_at_submit),
+        "submission_quote": evidence(&order.submission_quote),
+        "policy_version": order.policy_version,
+    });
+    if let (Value::Object(body), Value::Object(rest)) = (&mut body, rest) {
+        body.extend(rest);
+    }
+    body
+}
+
+/// `asset_id`s are UUIDv5 names of the symbol (without `O:`) in this namespace (§4.3).
+pub const ASSET_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0xe0a9_e4ec_a3fb_4cda_aed3_75f1_365d_c883);
 
 #[cfg(test)]
 mod tests {
