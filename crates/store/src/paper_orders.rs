@@ -353,6 +353,37 @@ impl Store {
         rows.iter().map(order_from_row).collect()
     }
 
+    /// The fills of an account (one generation, or all), oldest first, each with its order's
+    /// client order id and position intent.
+    pub async fn paper_fills(
+        &self,
+        account: Uuid,
+        generation: Option<i64>,
+    ) -> Result<Vec<(FillRow, String, Option<String>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.order_id, f.account_id, f.generation, f.symbol, f.side, f.qty, \
+             f.price, f.multiplier, f.gross_amount, f.cash_after, f.position_qty_after, \
+             f.realized_pl, f.filled_at, f.fill_rule, f.quote, f.policy_version, \
+             o.client_order_id, o.position_intent FROM paper_fills f \
+             JOIN paper_orders o ON o.id = f.order_id \
+             WHERE f.account_id = $1 AND ($2 = 0 OR f.generation = $2) ORDER BY f.filled_at, f.id",
+        )
+        .bind(account.to_string())
+        .bind(generation.unwrap_or(0))
+        .fetch_all(&self.pool)
+        .await
+        .ctx("listing paper fills")?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    fill_from_row(row)?,
+                    text(row, "client_order_id")?,
+                    maybe_text(row, "position_intent")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Every open order of every account, oldest first: what the evaluator works through.
     pub async fn open_paper_orders(&self) -> Result<Vec<OrderRow>, StoreError> {
         let rows = sqlx::query(select_orders!(

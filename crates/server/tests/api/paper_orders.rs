@@ -161,6 +161,71 @@ async fn scenario_3_a_market_buy_fills_at_the_ask_with_its_evidence() {
         (Some("AAPL"), Some("10"), Some("190.05"))
     );
     assert_eq!(position["current_price"], "190.025", "marked at the mid");
+
+    let (_, fills) = server.get_json(&key, &format!("{account}/fills")).await;
+    let fill = &fills["results"][0];
+    assert_eq!(
+        (
+            fill["fill_rule"].as_str(),
+            fill["price"].as_str(),
+            fill["cash_after"].as_str(),
+            fill["quote"]["ask_price"].as_str()
+        ),
+        (
+            Some("buy_at_ask"),
+            Some("190.05"),
+            Some("98099.5"),
+            Some("190.05")
+        )
+    );
+    let (_, history) = server
+        .get_json(&key, &format!("{account}/portfolio/history"))
+        .await;
+    let history = &history["history"];
+    let points: Vec<(&str, &str)> = history["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["trigger"].as_str().unwrap(),
+                p["equity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        points,
+        [("generation_start", "100000"), ("fill", "99999.75")]
+    );
+    assert_eq!(history["base_value"], "100000");
+    assert_eq!(history["summary"]["max_drawdown"], "-0.0000025");
+    let (status, _) = server
+        .get_json(&key, &format!("{account}/portfolio/history?timeframe=2H"))
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn a_restart_keeps_open_orders_and_they_resume() {
+    let (server, key, account) = setup().await;
+    let (_, body) = post(
+        &server,
+        &key,
+        &format!("{account}/orders"),
+        order("AAPL", "buy", "10", Some("190.00")),
+    )
+    .await;
+    let path = format!("{account}/orders/{}", body["order"]["id"].as_str().unwrap());
+    let (dir, clock) = server.stop().await;
+    let server = TestServer::start_in(dir, clock, axum::Router::new(), |_| {}).await;
+    let (_, still) = server.get_json(&key, &path).await;
+    assert_eq!(still["order"]["status"], "new");
+    server.advance(Duration::from_secs(301));
+    server::faces::paper::evaluation::tick(&server.state)
+        .await
+        .unwrap();
+    let (_, now) = server.get_json(&key, &path).await;
+    assert_eq!(now["order"]["status"], "filled");
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod clock;
 pub mod evaluation;
+pub mod history;
 pub mod orders;
 pub mod params;
 pub mod positions;
@@ -32,6 +33,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::get, orders::cancel))
         .routes(routes!(orders::by_client_order_id))
         .routes(routes!(positions::list))
+        .routes(routes!(history::portfolio_history))
+        .routes(routes!(history::fills))
         .routes(routes!(clock::clock))
         .routes(routes!(clock::calendar))
 }

@@ -238,14 +238,6 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(one(&request_id, &order))).into_response())
 }
 
-fn generation_of(pairs: &[(String, String)], current: i64) -> Result<Option<i64>, Problem> {
-    Ok(match params::generations(pairs)? {
-        store::paper_accounts::Generations::Current => Some(current),
-        store::paper_accounts::Generations::One(n) => Some(n),
-        store::paper_accounts::Generations::All => None,
-    })
-}
-
 async fn account(
     state: &AppState,
     key: &ApiKey,
@@ -279,7 +271,7 @@ pub async fn list(
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Reply<Json<Value>> {
     let account = account(&state, &key, &id).await?;
-    let generation = generation_of(&pairs, account.generation)?;
+    let generation = params::generation(&pairs, account.generation)?;
     let status = params::query(&pairs, "status").unwrap_or("open");
     if !matches!(status, "open" | "closed" | "all") {
         return Err(Problem::bad_request(format!(
@@ -294,15 +286,7 @@ pub async fn list(
             "side must be buy or sell, not {side:?}"
         )));
     }
-    let ascending = match params::query(&pairs, "direction").unwrap_or("desc") {
-        "asc" => true,
-        "desc" => false,
-        other => {
-            return Err(Problem::bad_request(format!(
-                "direction must be asc or desc, not {other:?}"
-            )));
-        }
-    };
+    let ascending = params::ascending(&pairs)?;
     let limit = crate::faces::cutemarkets::query::Params::new(pairs.clone()).limit(50, 500)?;
     let mut orders: Vec<OrderRow> = state
         .store
@@ -426,7 +410,7 @@ pub async fn by_client_order_id(
     let account = account(&state, &key, &id).await?;
     let client_order_id = params::query(&pairs, "client_order_id")
         .ok_or_else(|| Problem::bad_request("client_order_id is required"))?;
-    let generation = generation_of(&pairs, account.generation)?.unwrap_or(account.generation);
+    let generation = params::generation(&pairs, account.generation)?.unwrap_or(account.generation);
     let row = state
         .store
         .paper_order_by_client_id(account.id, generation, client_order_id)

@@ -177,6 +177,26 @@ pub fn generations(pairs: &[(String, String)]) -> Result<Generations, Problem> {
         })
 }
 
+/// The one generation a read covers (`None` for all), the current one by default.
+pub fn generation(pairs: &[(String, String)], current: i64) -> Result<Option<i64>, Problem> {
+    Ok(match generations(pairs)? {
+        Generations::Current => Some(current),
+        Generations::One(n) => Some(n),
+        Generations::All => None,
+    })
+}
+
+/// `direction`: `asc`, or `desc` (the default): whether a list runs oldest first.
+pub fn ascending(pairs: &[(String, String)]) -> Result<bool, Problem> {
+    match query(pairs, "direction").unwrap_or("desc") {
+        "asc" => Ok(true),
+        "desc" => Ok(false),
+        other => Err(Problem::bad_request(format!(
+            "direction must be asc or desc, not {other:?}"
+        ))),
+    }
+}
+
 /// An RFC 3339 instant with any offset (`Z` or `+00:00`).
 pub fn instant(pairs: &[(String, String)], name: &str) -> Result<Option<Timestamp>, Problem> {
     query(pairs, name)
