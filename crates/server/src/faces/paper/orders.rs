@@ -60,7 +60,7 @@ fn text(members: &Members<'_>, name: &str) -> Result<Option<String>, Problem> {
 }
 
 /// The request as the engine reads it.
-fn order_request(members: &Members<'_>) -> Result<PaperOrderRequest, Problem> {
+pub fn order_request(members: &Members<'_>) -> Result<PaperOrderRequest, Problem> {
     let extended_hours = match members.get("extended_hours").map(|v| v.get().trim()) {
         None | Some("null" | "false") => false,
         Some("true") => true,
@@ -126,13 +126,27 @@ pub async fn submit(
     let account_id = params::account_id(&id)?;
     let members = Members::of(&raw)?;
     let request = order_request(&members)?;
+    let order = submit_order(&state, &key, account_id, request).await?;
+    Ok((StatusCode::CREATED, Json(one(&request_id, &order))).into_response())
+}
+
+/// Submits an order for the key's user to one of their accounts (§7.2) and evaluates it at once
+/// while the session is open: the order as it then stands. Refusals carry their status and code;
+/// a stored reject is an order, not a refusal. Shared by the native and Alpaca surfaces.
+pub async fn submit_order(
+    state: &AppState,
+    key: &ApiKey,
+    account_id: Uuid,
+    request: PaperOrderRequest,
+) -> Result<OrderRow, Problem> {
+    let id = account_id.to_string();
     let now = state.market_now();
     let today = calendar::new_york_date(now);
     let closed_today = calendar::session(today).is_none_or(|s| now >= s.close);
     let order = request.check(today, closed_today).map_err(refusal)?;
     let symbol = order.symbol();
     let instrument = order.instrument.clone();
-    let latest = read_tape(&state, move |state| quotes::latest(state, &instrument, now)).await?;
+    let latest = read_tape(state, move |state| quotes::latest(state, &instrument, now)).await?;
     let session = session_at(now);
     let client_order_id = order
         .client_order_id
@@ -230,12 +244,11 @@ pub async fn submit(
             )
             .with_code("duplicate_client_order_id"),
         })?;
-    let order = if stored.status == "new" {
-        evaluate_order(&state, &stored).await?.unwrap_or(stored)
+    Ok(if stored.status == "new" {
+        evaluate_order(state, &stored).await?.unwrap_or(stored)
     } else {
         stored
-    };
-    Ok((StatusCode::CREATED, Json(one(&request_id, &order))).into_response())
+    })
 }
 
 async fn account(
