@@ -489,11 +489,23 @@ async fn fills_in(tx: &mut Tx, account: &PaperAccount) -> Result<Vec<FillRow>, S
 
 async fn book_in(tx: &mut Tx, account: &PaperAccount) -> Result<AccountBook, StoreError> {
     let mut book = AccountBook::default();
-    for order in orders_in(tx, account).await? {
-        book.reservations.insert(order.id, order.reserved_cash);
-        if order.side == "sell" {
-            *book.open_sells.entry(order.symbol.clone()).or_default() +=
-                order.qty - order.filled_qty;
+    // Only what the book needs of each open order: an account may hold hundreds of them.
+    let rows = sqlx::query(
+        "SELECT id, side, symbol, qty, filled_qty, reserved_cash FROM paper_orders \
+         WHERE account_id = $1 AND generation = $2 \
+         AND status IN ('accepted', 'new', 'partially_filled')",
+    )
+    .bind(account.id.to_string())
+    .bind(account.generation)
+    .fetch_all(&mut **tx)
+    .await
+    .ctx("reading a paper account's open orders")?;
+    for row in rows {
+        let id = parse_uuid(&text(&row, "id")?)?;
+        book.reservations.insert(id, money(&row, "reserved_cash")?);
+        if text(&row, "side")? == "sell" {
+            *book.open_sells.entry(text(&row, "symbol")?).or_default() +=
+                money(&row, "qty")? - money(&row, "filled_qty")?;
         }
     }
     book.positions = positions_of(&fills_in(tx, account).await?);
@@ -785,6 +797,61 @@ impl Store {
         update_order(&mut tx, &current).await?;
         tx.commit().await.ctx("committing a paper cancel")?;
         Ok(Ok(current))
+    }
+
+    /// The active accounts of every user, with the symbols each current generation has traded
+    /// (what it may hold): what the periodic equity points go through.
+    pub async fn active_paper_accounts(&self) -> Result<Vec<(Uuid, Vec<String>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id AS id, f.symbol AS symbol FROM paper_accounts a \
+             LEFT JOIN paper_fills f ON f.account_id = a.id AND f.generation = a.generation \
+             WHERE a.status = 'active' ORDER BY a.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .ctx("listing active paper accounts")?;
+        let mut accounts: Vec<(Uuid, Vec<String>)> = Vec::new();
+        for row in rows {
+            let id = parse_uuid(&text(&row, "id")?)?;
+            let symbol = maybe_text(&row, "symbol")?;
+            match accounts.last_mut() {
+                Some((last, symbols)) if *last == id => symbols.extend(symbol),
+                _ => accounts.push((id, symbol.into_iter().collect())),
+            }
+        }
+        for (_, symbols) in &mut accounts {
+            symbols.sort();
+            symbols.dedup();
+        }
+        Ok(accounts)
+    }
+
+    /// Writes an equity point for an account under its lock, its positions valued by
+    /// `valuation` (market value, unrealized P&L); nothing when `skip` says so for its book (an
+    /// interval point for an account without positions) or the account is archived.
+    pub async fn record_paper_equity(
+        &self,
+        account: Uuid,
+        trigger: EquityTrigger,
+        now: Timestamp,
+        skip: impl FnOnce(&AccountBook) -> bool,
+        valuation: impl FnOnce(&AccountBook) -> (Decimal, Decimal),
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let Some(account) = lock_account_by_id(&mut tx, account).await? else {
+            return Ok(false);
+        };
+        if account.status == AccountStatus::Archived {
+            return Ok(false);
+        }
+        let book = book_in(&mut tx, &account).await?;
+        if skip(&book) {
+            return Ok(false);
+        }
+        let (market_value, unrealized_pl) = valuation(&book);
+        record_equity_point(&mut tx, &account, market_value, unrealized_pl, trigger, now).await?;
+        tx.commit().await.ctx("committing a paper equity point")?;
+        Ok(true)
     }
 
     /// The symbols an account's current generation has traded (what it may hold).

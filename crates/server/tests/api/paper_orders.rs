@@ -481,3 +481,74 @@ async fn one_client_order_id_submitted_concurrently_makes_one_order() {
         .await;
     assert_eq!(listed["results"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn equity_points_every_minute_for_holders_and_at_the_close_for_all() {
+    use server::faces::paper::evaluation::record_equity;
+    use store::paper_accounts::EquityTrigger;
+    let (server, key, holder) = setup().await;
+    let (_, idle) = post(&server, &key, "/v1/paper/accounts", json!({"name": "idle"})).await;
+    let idle = format!(
+        "/v1/paper/accounts/{}",
+        idle["account"]["id"].as_str().unwrap()
+    );
+    post(
+        &server,
+        &key,
+        &format!("{holder}/orders"),
+        order("AAPL", "buy", "10", None),
+    )
+    .await;
+    server.advance(Duration::from_secs(301));
+    let now = server.state.market_now();
+    assert_eq!(
+        record_equity(&server.state, EquityTrigger::Interval, now)
+            .await
+            .unwrap(),
+        1,
+        "only the account holding positions"
+    );
+    assert_eq!(
+        record_equity(&server.state, EquityTrigger::SessionClose, now)
+            .await
+            .unwrap(),
+        2,
+        "every active account"
+    );
+    let triggers = |history: &Value| -> Vec<(String, String)> {
+        history["history"]["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["trigger"].as_str().unwrap().to_string(),
+                    p["equity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (_, held) = server
+        .get_json(&key, &format!("{holder}/portfolio/history"))
+        .await;
+    // 10 shares bought at 190.05, marked at 189.97 after 10:05.
+    assert_eq!(
+        triggers(&held),
+        [
+            ("generation_start".to_string(), "100000".to_string()),
+            ("fill".to_string(), "99999.75".to_string()),
+            ("interval".to_string(), "99999.2".to_string()),
+            ("session_close".to_string(), "99999.2".to_string()),
+        ]
+    );
+    let (_, idle_history) = server
+        .get_json(&key, &format!("{idle}/portfolio/history"))
+        .await;
+    assert_eq!(
+        triggers(&idle_history),
+        [
+            ("generation_start".to_string(), "100000".to_string()),
+            ("session_close".to_string(), "100000".to_string()),
+        ]
+    );
+}

@@ -15,6 +15,7 @@ use model::Timestamp;
 use model::calendar;
 use model::order::Instrument;
 use rust_decimal::Decimal;
+use store::paper_accounts::EquityTrigger;
 use store::paper_orders::{AccountBook, FillRow, OrderRow, Outcome};
 use uuid::Uuid;
 
@@ -249,6 +250,11 @@ pub async fn evaluate_order(
     let Some(instrument) = parse_symbol(&order.symbol) else {
         return Ok(None);
     };
+    let read = instrument.clone();
+    let market = read_tape(state, move |state| Market::read(state, &read, &[], now)).await?;
+    if unchanged(order, &market, now) {
+        return Ok(Some(order.clone()));
+    }
     let held: Vec<String> = state.store.paper_traded_symbols(order.account_id).await?;
     let market = read_tape(state, move |state| {
         Market::read(state, &instrument, &held, now)
@@ -262,6 +268,42 @@ pub async fn evaluate_order(
         .await?)
 }
 
+/// Whether an evaluation now would only repeat the order's stored no-fill reason: no expiry or
+/// promotion due, and a no-fill the quote alone decides (an account that could take any fill
+/// gets the same answer). Such evaluations are not written, so an open order costs a quote
+/// read a second and no database write until something changes.
+fn unchanged(order: &OrderRow, market: &Market, now: Timestamp) -> bool {
+    if order.expires_at.is_some_and(|e| now >= e) && order.status != "accepted" {
+        return false;
+    }
+    let session = session_at(now);
+    if order.status == "accepted" {
+        return session.is_none() && order.last_no_fill_reason.as_deref() == Some("market_closed");
+    }
+    let Some(paper) = paper_order(order) else {
+        return false;
+    };
+    if !market.known {
+        return false;
+    }
+    let unlimited = Account {
+        cash: Decimal::MAX,
+        reserved_by_others: Decimal::ZERO,
+        held: paper.qty,
+    };
+    match evaluate(
+        &paper,
+        market.quote.as_ref(),
+        now,
+        session,
+        &unlimited,
+        &Freshness::default(),
+    ) {
+        Decision::NoFill(reason) => order.last_no_fill_reason.as_deref() == Some(reason.as_str()),
+        _ => false,
+    }
+}
+
 /// Evaluates every open order once.
 pub async fn tick(state: &AppState) -> Result<(), Problem> {
     for order in state.store.open_paper_orders().await? {
@@ -272,14 +314,86 @@ pub async fn tick(state: &AppState) -> Result<(), Problem> {
     Ok(())
 }
 
-/// The evaluator: every second, every open order (§8.7 b, c; expiries §9.2).
+/// Seconds between `interval` equity points of accounts holding positions (§9.8).
+const MARK_INTERVAL: u64 = 60;
+
+/// Writes an equity point for every active account: at `session_close` for all of them, at
+/// `interval` for those holding positions. Positions are marked at the mid of their latest
+/// valid quote, at their entry price without one.
+pub async fn record_equity(
+    state: &AppState,
+    trigger: EquityTrigger,
+    now: Timestamp,
+) -> Result<usize, Problem> {
+    let mut written = 0;
+    for (account, symbols) in state.store.active_paper_accounts().await? {
+        if trigger == EquityTrigger::Interval && symbols.is_empty() {
+            continue;
+        }
+        let marks = read_tape(state, move |state| {
+            let mut marks = BTreeMap::new();
+            for symbol in symbols {
+                if let Some(instrument) = parse_symbol(&symbol)
+                    && let Some(quote) = quotes::latest(state, &instrument, now)?
+                    && quote.bid <= quote.ask
+                    && !quote.ask.is_zero()
+                {
+                    marks.insert(symbol, quote.mid());
+                }
+            }
+            Ok(marks)
+        })
+        .await?;
+        let recorded = state
+            .store
+            .record_paper_equity(
+                account,
+                trigger,
+                now,
+                |book| trigger == EquityTrigger::Interval && book.positions.is_empty(),
+                |book| {
+                    valuation(
+                        book.positions
+                            .values()
+                            .map(|p| (p.symbol.clone(), p.holding, p.multiplier)),
+                        &marks,
+                    )
+                },
+            )
+            .await?;
+        written += usize::from(recorded);
+    }
+    Ok(written)
+}
+
+/// The evaluator: every second, every open order (§8.7 b, c; expiries §9.2); every minute of
+/// the session an `interval` equity point for accounts holding positions, and one
+/// `session_close` point for every active account when the session closes (§9.8).
 pub async fn run(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(1));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seconds: u64 = 0;
+    let mut was_open = session_at(state.market_now()).is_some();
     loop {
         every.tick().await;
+        seconds += 1;
         if let Err(problem) = tick(&state).await {
             tracing::warn!(error = %problem.message, "the paper evaluator failed");
+        }
+        let now = state.market_now();
+        let open = session_at(now).is_some();
+        let trigger = if was_open && !open {
+            Some(EquityTrigger::SessionClose)
+        } else if open && seconds.is_multiple_of(MARK_INTERVAL) {
+            Some(EquityTrigger::Interval)
+        } else {
+            None
+        };
+        was_open = open;
+        if let Some(trigger) = trigger
+            && let Err(problem) = record_equity(&state, trigger, now).await
+        {
+            tracing::warn!(error = %problem.message, "recording paper equity points failed");
         }
     }
 }
