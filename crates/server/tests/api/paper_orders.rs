@@ -425,6 +425,32 @@ async fn client_ids_cancels_and_resets() {
         .get_json(&key, &format!("{orders}?status=all&generation=1"))
         .await;
     assert_eq!(listed["results"].as_array().unwrap().len(), 3);
+    let count = |body: &Value| body["results"].as_array().unwrap().len();
+    let (_, filtered) = server
+        .get_json(
+            &key,
+            &format!("{orders}?status=all&generation=1&symbols=aapl,msft&side=buy&direction=asc"),
+        )
+        .await;
+    assert_eq!(count(&filtered), 3);
+    let (_, none) = server
+        .get_json(
+            &key,
+            &format!("{orders}?status=all&generation=1&symbols=MSFT"),
+        )
+        .await;
+    assert_eq!(count(&none), 0);
+    let (_, later) = server
+        .get_json(
+            &key,
+            &format!("{orders}?status=all&generation=1&after=2030-01-01T00:00:00Z"),
+        )
+        .await;
+    assert_eq!(count(&later), 0);
+    let (status, _) = server
+        .get_json(&key, &format!("{orders}?after=yesterday"))
+        .await;
+    assert_eq!(status, 400);
     let (status, reused) = post(&server, &key, &orders, limit).await;
     assert_eq!(
         (status, reused["order"]["client_order_id"].as_str()),

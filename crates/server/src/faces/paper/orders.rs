@@ -267,7 +267,9 @@ async fn account(
 /// List orders
 ///
 /// `status` open (default), closed or all; `generation` (current, a number, or all); `side`;
-/// `direction` asc or desc (default) by submission; `limit` 1 to 500 (default 50).
+/// `symbols` (comma-separated, options with or without `O:`); `after`, `until` (RFC 3339,
+/// exclusive, on submission); `direction` asc or desc (default) by submission; `limit` 1 to 500
+/// (default 50).
 #[utoipa::path(
     get,
     path = "/v1/paper/accounts/{account_id}/orders",
@@ -301,6 +303,17 @@ pub async fn list(
     }
     let ascending = params::ascending(&pairs)?;
     let limit = crate::faces::cutemarkets::query::Params::new(pairs.clone()).limit(50, 500)?;
+    // Exclusive bounds on submission; symbols with or without `O:`.
+    let after = params::instant(&pairs, "after")?;
+    let until = params::instant(&pairs, "until")?;
+    let symbols: Vec<String> = params::query(&pairs, "symbols")
+        .map(|list| {
+            list.split(',')
+                .map(|s| s.trim().to_ascii_uppercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     let mut orders: Vec<OrderRow> = state
         .store
         .paper_orders(account.id, generation)
@@ -312,6 +325,14 @@ pub async fn list(
             _ => true,
         })
         .filter(|o| side.is_none_or(|s| o.side == s))
+        .filter(|o| after.is_none_or(|t| o.submitted_at > t))
+        .filter(|o| until.is_none_or(|t| o.submitted_at < t))
+        .filter(|o| {
+            symbols.is_empty()
+                || symbols
+                    .iter()
+                    .any(|s| *s == o.symbol || *s == o.symbol.trim_start_matches("O:"))
+        })
         .collect();
     if !ascending {
         orders.reverse();
