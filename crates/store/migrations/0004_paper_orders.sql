@@ -43,6 +43,9 @@ CREATE INDEX paper_orders_by_status ON paper_orders (status);
 
 CREATE TABLE paper_fills (
     id                 TEXT PRIMARY KEY,
+    -- Numbers an account's fills from 1 in the order they were made: market time can stand
+    -- still (a fixed clock) or step back (replay), so filled_at alone cannot order them.
+    seq                BIGINT NOT NULL,
     order_id           TEXT NOT NULL REFERENCES paper_orders (id),
     account_id         TEXT NOT NULL REFERENCES paper_accounts (id),
     generation         BIGINT NOT NULL,
@@ -60,4 +63,4 @@ CREATE TABLE paper_fills (
     quote              TEXT NOT NULL,
     policy_version     TEXT NOT NULL
 );
-CREATE INDEX paper_fills_by_account ON paper_fills (account_id, generation, filled_at);
+CREATE UNIQUE INDEX paper_fills_by_account ON paper_fills (account_id, seq);

@@ -366,7 +366,7 @@ impl Store {
              f.realized_pl, f.filled_at, f.fill_rule, f.quote, f.policy_version, \
              o.client_order_id, o.position_intent FROM paper_fills f \
              JOIN paper_orders o ON o.id = f.order_id \
-             WHERE f.account_id = $1 AND ($2 = 0 OR f.generation = $2) ORDER BY f.filled_at, f.id",
+             WHERE f.account_id = $1 AND ($2 = 0 OR f.generation = $2) ORDER BY f.seq",
         )
         .bind(account.to_string())
         .bind(generation.unwrap_or(0))
@@ -477,7 +477,7 @@ async fn orders_in(tx: &mut Tx, account: &PaperAccount) -> Result<Vec<OrderRow>,
 
 async fn fills_in(tx: &mut Tx, account: &PaperAccount) -> Result<Vec<FillRow>, StoreError> {
     let rows = sqlx::query(select_fills!(
-        "WHERE account_id = $1 AND generation = $2 ORDER BY filled_at, id"
+        "WHERE account_id = $1 AND generation = $2 ORDER BY seq"
     ))
     .bind(account.id.to_string())
     .bind(account.generation)
@@ -721,13 +721,22 @@ impl Store {
                 fill.cash_after = account.cash;
                 fill.position_qty_after = holding.qty;
                 fill.realized_pl = realized;
+                let last: Option<i64> =
+                    sqlx::query("SELECT MAX(seq) AS last FROM paper_fills WHERE account_id = $1")
+                        .bind(account.id.to_string())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .ctx("numbering a paper fill")?
+                        .try_get("last")
+                        .ctx("numbering a paper fill")?;
                 sqlx::query(
-                    "INSERT INTO paper_fills (id, order_id, account_id, generation, symbol, side, \
-                     qty, price, multiplier, gross_amount, cash_after, position_qty_after, \
+                    "INSERT INTO paper_fills (id, seq, order_id, account_id, generation, symbol, \
+                     side, qty, price, multiplier, gross_amount, cash_after, position_qty_after, \
                      realized_pl, filled_at, fill_rule, quote, policy_version) VALUES ($1, $2, \
-                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                 )
                 .bind(fill.id.to_string())
+                .bind(last.unwrap_or(0) + 1)
                 .bind(fill.order_id.to_string())
                 .bind(fill.account_id.to_string())
                 .bind(fill.generation)

@@ -32,7 +32,12 @@ impl Holding {
     /// Buys `qty` at `price`: the average moves to the quantity-weighted one.
     pub fn buy(&mut self, price: Decimal, qty: Decimal) {
         let total = self.qty + qty;
-        self.avg_entry_price = ((self.qty * self.avg_entry_price + qty * price) / total)
+        // A book that was short (it never should be) restarts from this price rather than
+        // dividing by nothing.
+        self.avg_entry_price = (self.qty * self.avg_entry_price + qty * price)
+            .checked_div(total)
+            .filter(|_| total > Decimal::ZERO && self.qty >= Decimal::ZERO)
+            .unwrap_or(price)
             .round_dp_with_strategy(PRICE_DECIMALS, RoundingStrategy::MidpointAwayFromZero)
             .normalize();
         self.qty = total.normalize();

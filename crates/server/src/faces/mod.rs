@@ -40,4 +40,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(column::routes())
         .merge(simulator::routes())
         .merge(paper::routes())
+        .merge(alpaca::routes())
 }

@@ -131,8 +131,7 @@ impl Face {
                 problem.message.clone().into_bytes(),
             ),
             Face::Alpaca => {
-                let code = u32::from(problem.status().as_u16()) * 100_000 + 10_000;
-                let body = json!({ "code": code, "message": problem.message });
+                let body = json!({ "code": alpaca_code(problem), "message": problem.message });
                 (JSON, body.to_string().into_bytes())
             }
         }
@@ -158,6 +157,15 @@ impl Face {
         parts.extensions.insert(RenderedProblem(problem));
         Response::from_parts(parts, Body::from(body))
     }
+}
+
+/// Alpaca's integer code of a problem: a numeric face code is Alpaca's own (`40010001`);
+/// otherwise the status followed by `10000` (`42210000`), the pattern Alpaca's codes follow.
+pub fn alpaca_code(problem: &Problem) -> u32 {
+    problem
+        .code
+        .and_then(|code| code.parse::<u32>().ok())
+        .unwrap_or(u32::from(problem.status().as_u16()) * 100_000 + 10_000)
 }
 
 /// A problem that has been rendered, left on the response for the access log.
@@ -270,5 +278,18 @@ mod tests {
         let (_, alpaca) = body(Face::Alpaca);
         let alpaca: serde_json::Value = serde_json::from_str(&alpaca).unwrap();
         assert_eq!(alpaca["code"], 40010000);
+        // A native code keeps the status's Alpaca code; a numeric one replaces it.
+        let native = Problem::bad_request("x").with_code("invalid_symbol");
+        let (_, bytes) = Face::Alpaca.error_body(&native, &id);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["code"],
+            40010000
+        );
+        let own = Problem::bad_request("x").with_code("40010001");
+        let (_, bytes) = Face::Alpaca.error_body(&own, &id);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["code"],
+            40010001
+        );
     }
 }

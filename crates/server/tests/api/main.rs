@@ -1,6 +1,7 @@
 //! The server over real sockets. One test binary, one module per concern.
 
 mod aggs;
+mod alpaca;
 mod column;
 mod column_rules;
 mod contracts;

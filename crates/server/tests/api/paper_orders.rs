@@ -578,3 +578,55 @@ async fn equity_points_every_minute_for_holders_and_at_the_close_for_all() {
         ]
     );
 }
+
+#[tokio::test]
+async fn fills_at_one_instant_apply_in_the_order_they_were_made() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    write_session(dir.path());
+    let ten = model::calendar::new_york_instant(jiff::civil::date(2025, 1, 15), 10, 0, 0);
+    let server = TestServer::start_with_market_at(dir, ten).await;
+    let key = server
+        .key("fixed@example.com", Product::Paper, Plan::Free)
+        .await;
+    let (_, created) = post(
+        &server,
+        &key,
+        "/v1/paper/accounts",
+        json!({"name": "fixed"}),
+    )
+    .await;
+    let account = format!(
+        "/v1/paper/accounts/{}",
+        created["account"]["id"].as_str().unwrap()
+    );
+    for _ in 0..3 {
+        let (_, bought) = post(
+            &server,
+            &key,
+            &format!("{account}/orders"),
+            order("AAPL", "buy", "10", None),
+        )
+        .await;
+        assert_eq!(bought["order"]["status"], "filled");
+        let (_, sold) = post(
+            &server,
+            &key,
+            &format!("{account}/orders"),
+            order("AAPL", "sell", "10", None),
+        )
+        .await;
+        assert_eq!(sold["order"]["status"], "filled", "{sold}");
+    }
+    let (status, got) = server.get_json(&key, &account).await;
+    assert_eq!(status, 200);
+    // Three round trips of 10 shares bought at 190.05 and sold at 190.00.
+    assert_eq!(
+        (
+            got["account"]["realized_pl"].as_str(),
+            got["account"]["cash"].as_str()
+        ),
+        (Some("-1.5"), Some("99998.5"))
+    );
+    let (_, positions) = server.get_json(&key, &format!("{account}/positions")).await;
+    assert_eq!(positions["results"], json!([]));
+}
