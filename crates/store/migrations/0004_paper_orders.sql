@@ -46,7 +46,8 @@ CREATE TABLE paper_fills (
     -- Numbers an account's fills from 1 in the order they were made: market time can stand
     -- still (a fixed clock) or step back (replay), so filled_at alone cannot order them.
     seq                BIGINT NOT NULL,
-    order_id           TEXT NOT NULL REFERENCES paper_orders (id),
+    -- NULL for the settlement of an expired option, which no order made.
+    order_id           TEXT REFERENCES paper_orders (id),
     account_id         TEXT NOT NULL REFERENCES paper_accounts (id),
     generation         BIGINT NOT NULL,
     symbol             TEXT NOT NULL,

@@ -71,7 +71,8 @@ impl OrderRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FillRow {
     pub id: Uuid,
-    pub order_id: Uuid,
+    /// `None` for the settlement of an expired option.
+    pub order_id: Option<Uuid>,
     pub account_id: Uuid,
     pub generation: i64,
     pub symbol: String,
@@ -166,7 +167,9 @@ fn order_from_row(row: &AnyRow) -> Result<OrderRow, StoreError> {
 fn fill_from_row(row: &AnyRow) -> Result<FillRow, StoreError> {
     Ok(FillRow {
         id: parse_uuid(&text(row, "id")?)?,
-        order_id: parse_uuid(&text(row, "order_id")?)?,
+        order_id: maybe_text(row, "order_id")?
+            .map(|id| parse_uuid(&id))
+            .transpose()?,
         account_id: parse_uuid(&text(row, "account_id")?)?,
         generation: row.try_get("generation").ctx("reading a paper fill")?,
         symbol: text(row, "symbol")?,
@@ -359,13 +362,13 @@ impl Store {
         &self,
         account: Uuid,
         generation: Option<i64>,
-    ) -> Result<Vec<(FillRow, String, Option<String>)>, StoreError> {
+    ) -> Result<Vec<(FillRow, Option<String>, Option<String>)>, StoreError> {
         let rows = sqlx::query(
             "SELECT f.id, f.order_id, f.account_id, f.generation, f.symbol, f.side, f.qty, \
              f.price, f.multiplier, f.gross_amount, f.cash_after, f.position_qty_after, \
              f.realized_pl, f.filled_at, f.fill_rule, f.quote, f.policy_version, \
              o.client_order_id, o.position_intent FROM paper_fills f \
-             JOIN paper_orders o ON o.id = f.order_id \
+             LEFT JOIN paper_orders o ON o.id = f.order_id \
              WHERE f.account_id = $1 AND ($2 = 0 OR f.generation = $2) ORDER BY f.seq",
         )
         .bind(account.to_string())
@@ -377,7 +380,7 @@ impl Store {
             .map(|row| {
                 Ok((
                     fill_from_row(row)?,
-                    text(row, "client_order_id")?,
+                    maybe_text(row, "client_order_id")?,
                     maybe_text(row, "position_intent")?,
                 ))
             })
@@ -557,6 +560,98 @@ pub(crate) async fn close_book(
     })
 }
 
+/// Books a fill on the locked account: the position it moves (from `book`), the ledger entry of
+/// its cash (`kind`), the realized P&L, and the fill row itself, numbered after the account's
+/// earlier fills. Fills `cash_after`, `position_qty_after` and `realized_pl` in.
+async fn book_fill(
+    tx: &mut Tx,
+    account: &mut PaperAccount,
+    book: &AccountBook,
+    fill: &mut FillRow,
+    kind: LedgerType,
+    description: String,
+) -> Result<(), StoreError> {
+    let mut holding = book
+        .positions
+        .get(&fill.symbol)
+        .map(|p| p.holding)
+        .unwrap_or_default();
+    let buy = fill.side == "buy";
+    let realized = if buy {
+        holding.buy(fill.price, fill.qty);
+        Decimal::ZERO
+    } else {
+        holding.sell(fill.price, fill.qty, fill.multiplier)
+    };
+    let amount = if buy {
+        -fill.gross_amount
+    } else {
+        fill.gross_amount
+    };
+    post(
+        tx,
+        account,
+        Posting {
+            kind,
+            amount,
+            order_id: fill.order_id,
+            fill_id: Some(fill.id),
+            symbol: Some(fill.symbol.clone()),
+            description: Some(description),
+        },
+        fill.filled_at,
+    )
+    .await?;
+    if !realized.is_zero() {
+        account.realized_pl += realized;
+        sqlx::query("UPDATE paper_accounts SET realized_pl = $1 WHERE id = $2")
+            .bind(canonical(account.realized_pl))
+            .bind(account.id.to_string())
+            .execute(&mut **tx)
+            .await
+            .ctx("moving a paper account's realized P&L")?;
+    }
+    fill.cash_after = account.cash;
+    fill.position_qty_after = holding.qty;
+    fill.realized_pl = realized;
+    let last: Option<i64> =
+        sqlx::query("SELECT MAX(seq) AS last FROM paper_fills WHERE account_id = $1")
+            .bind(account.id.to_string())
+            .fetch_one(&mut **tx)
+            .await
+            .ctx("numbering a paper fill")?
+            .try_get("last")
+            .ctx("numbering a paper fill")?;
+    sqlx::query(
+        "INSERT INTO paper_fills (id, seq, order_id, account_id, generation, symbol, side, qty, \
+         price, multiplier, gross_amount, cash_after, position_qty_after, realized_pl, \
+         filled_at, fill_rule, quote, policy_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(fill.id.to_string())
+    .bind(last.unwrap_or(0) + 1)
+    .bind(fill.order_id.map(|id| id.to_string()))
+    .bind(fill.account_id.to_string())
+    .bind(fill.generation)
+    .bind(fill.symbol.clone())
+    .bind(fill.side.clone())
+    .bind(canonical(fill.qty))
+    .bind(canonical(fill.price))
+    .bind(canonical(fill.multiplier))
+    .bind(canonical(fill.gross_amount))
+    .bind(canonical(fill.cash_after))
+    .bind(canonical(fill.position_qty_after))
+    .bind(canonical(fill.realized_pl))
+    .bind(fill.filled_at.as_nanos())
+    .bind(fill.fill_rule.clone())
+    .bind(fill.quote.clone())
+    .bind(fill.policy_version.clone())
+    .execute(&mut **tx)
+    .await
+    .ctx("writing a paper fill")?;
+    Ok(())
+}
+
 /// Why an order was not stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SubmitRefusal {
@@ -672,90 +767,22 @@ impl Store {
                 market_value,
                 unrealized_pl,
             } => {
-                let mut holding = book
-                    .positions
-                    .get(&fill.symbol)
-                    .map(|p| p.holding)
-                    .unwrap_or_default();
-                let buy = fill.side == "buy";
-                let realized = if buy {
-                    holding.buy(fill.price, fill.qty);
-                    Decimal::ZERO
-                } else {
-                    holding.sell(fill.price, fill.qty, fill.multiplier)
-                };
-                let amount = if buy {
-                    -fill.gross_amount
-                } else {
-                    fill.gross_amount
-                };
-                post(
+                let description = format!(
+                    "{} {} {} at {}",
+                    fill.side,
+                    canonical(fill.qty),
+                    fill.symbol,
+                    canonical(fill.price)
+                );
+                book_fill(
                     &mut tx,
                     &mut account,
-                    Posting {
-                        kind: LedgerType::Trade,
-                        amount,
-                        order_id: Some(order.id),
-                        fill_id: Some(fill.id),
-                        symbol: Some(fill.symbol.clone()),
-                        description: Some(format!(
-                            "{} {} {} at {}",
-                            fill.side,
-                            canonical(fill.qty),
-                            fill.symbol,
-                            canonical(fill.price)
-                        )),
-                    },
-                    fill.filled_at,
+                    &book,
+                    &mut fill,
+                    LedgerType::Trade,
+                    description,
                 )
                 .await?;
-                if !realized.is_zero() {
-                    account.realized_pl += realized;
-                    sqlx::query("UPDATE paper_accounts SET realized_pl = $1 WHERE id = $2")
-                        .bind(canonical(account.realized_pl))
-                        .bind(account.id.to_string())
-                        .execute(&mut *tx)
-                        .await
-                        .ctx("moving a paper account's realized P&L")?;
-                }
-                fill.cash_after = account.cash;
-                fill.position_qty_after = holding.qty;
-                fill.realized_pl = realized;
-                let last: Option<i64> =
-                    sqlx::query("SELECT MAX(seq) AS last FROM paper_fills WHERE account_id = $1")
-                        .bind(account.id.to_string())
-                        .fetch_one(&mut *tx)
-                        .await
-                        .ctx("numbering a paper fill")?
-                        .try_get("last")
-                        .ctx("numbering a paper fill")?;
-                sqlx::query(
-                    "INSERT INTO paper_fills (id, seq, order_id, account_id, generation, symbol, \
-                     side, qty, price, multiplier, gross_amount, cash_after, position_qty_after, \
-                     realized_pl, filled_at, fill_rule, quote, policy_version) VALUES ($1, $2, \
-                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-                )
-                .bind(fill.id.to_string())
-                .bind(last.unwrap_or(0) + 1)
-                .bind(fill.order_id.to_string())
-                .bind(fill.account_id.to_string())
-                .bind(fill.generation)
-                .bind(fill.symbol.clone())
-                .bind(fill.side.clone())
-                .bind(canonical(fill.qty))
-                .bind(canonical(fill.price))
-                .bind(canonical(fill.multiplier))
-                .bind(canonical(fill.gross_amount))
-                .bind(canonical(fill.cash_after))
-                .bind(canonical(fill.position_qty_after))
-                .bind(canonical(fill.realized_pl))
-                .bind(fill.filled_at.as_nanos())
-                .bind(fill.fill_rule.clone())
-                .bind(fill.quote.clone())
-                .bind(fill.policy_version.clone())
-                .execute(&mut *tx)
-                .await
-                .ctx("writing a paper fill")?;
                 update_order(&mut tx, &order).await?;
                 let order = *order;
                 record_equity_point(
@@ -772,6 +799,87 @@ impl Store {
         };
         tx.commit().await.ctx("committing a paper evaluation")?;
         Ok(Some(decided))
+    }
+
+    /// Settles the account's long positions in options that have expired (§9.7): `settlement`
+    /// gives, for a position's symbol, the intrinsic value per share it settles at and the
+    /// evidence (the underlying's price), or `None` when it has not expired. Each settles as a
+    /// sale at intrinsic value with no order (`fill_rule: expiration`), an `option_expiration`
+    /// ledger entry, and one `option_expiration` equity point after them, the remaining
+    /// positions valued by `valuation`. Returns how many positions settled.
+    pub async fn settle_paper_expirations(
+        &self,
+        account: Uuid,
+        now: Timestamp,
+        settlement: impl Fn(&str) -> Option<(Decimal, String)>,
+        valuation: impl FnOnce(&AccountBook) -> (Decimal, Decimal),
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let Some(mut account) = lock_account_by_id(&mut tx, account).await? else {
+            return Ok(0);
+        };
+        if account.status == AccountStatus::Archived {
+            return Ok(0);
+        }
+        let book = book_in(&mut tx, &account).await?;
+        let mut settled = 0;
+        for position in book.positions.values() {
+            let Some((intrinsic, evidence)) = settlement(&position.symbol) else {
+                continue;
+            };
+            let qty = position.holding.qty;
+            let mut fill = FillRow {
+                id: Uuid::new_v4(),
+                order_id: None,
+                account_id: account.id,
+                generation: account.generation,
+                symbol: position.symbol.clone(),
+                side: "sell".into(),
+                qty,
+                price: intrinsic,
+                multiplier: position.multiplier,
+                gross_amount: engine::paper::book::gross(intrinsic, qty, position.multiplier),
+                cash_after: Decimal::ZERO,
+                position_qty_after: Decimal::ZERO,
+                realized_pl: Decimal::ZERO,
+                filled_at: now,
+                fill_rule: "expiration".into(),
+                quote: evidence,
+                policy_version: engine::paper::POLICY_VERSION.into(),
+            };
+            let description = format!(
+                "{} expired, settled at {} a share",
+                position.symbol,
+                canonical(intrinsic)
+            );
+            book_fill(
+                &mut tx,
+                &mut account,
+                &book,
+                &mut fill,
+                LedgerType::OptionExpiration,
+                description,
+            )
+            .await?;
+            settled += 1;
+        }
+        if settled > 0 {
+            let after = book_in(&mut tx, &account).await?;
+            let (market_value, unrealized_pl) = valuation(&after);
+            record_equity_point(
+                &mut tx,
+                &account,
+                market_value,
+                unrealized_pl,
+                EquityTrigger::OptionExpiration,
+                now,
+            )
+            .await?;
+        }
+        tx.commit()
+            .await
+            .ctx("committing paper option settlements")?;
+        Ok(settled)
     }
 
     /// Cancels an open order of the user's account (`user_request`).

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 const CALL: &str = "O:AAPL250117C00200000";
 const WIDE: &str = "O:AAPL250117C00210000";
+/// In the money, expiring the session's day.
+const DAILY: &str = "O:AAPL250115C00180000";
 
 fn px(dollars: f64) -> i64 {
     (dollars * 1e9).round() as i64
@@ -40,6 +42,9 @@ fn write_session(data: &std::path::Path) {
     let wide = builder
         .contract(OptionSymbol::parse(WIDE).unwrap())
         .unwrap();
+    let daily = builder
+        .contract(OptionSymbol::parse(DAILY).unwrap())
+        .unwrap();
     for second in 0..5400u64 {
         let ts = open.plus(Duration::from_secs(second));
         let (bid, ask) = if second < 2100 {
@@ -53,6 +58,7 @@ fn write_session(data: &std::path::Path) {
         if second % 5 == 0 {
             builder.quote(call, quote(ts, 4.10, 4.20)).unwrap();
             builder.quote(wide, quote(ts, 1.00, 1.60)).unwrap();
+            builder.quote(daily, quote(ts, 10.00, 10.10)).unwrap();
         }
     }
     builder.finish().unwrap();
@@ -629,4 +635,73 @@ async fn fills_at_one_instant_apply_in_the_order_they_were_made() {
     );
     let (_, positions) = server.get_json(&key, &format!("{account}/positions")).await;
     assert_eq!(positions["results"], json!([]));
+}
+
+#[tokio::test]
+async fn an_option_held_through_its_expiration_settles_at_intrinsic_value() {
+    use server::faces::paper::evaluation::settle_expirations;
+    let (server, key, account) = setup().await;
+    let (_, bought) = post(
+        &server,
+        &key,
+        &format!("{account}/orders"),
+        order(DAILY, "buy", "1", None),
+    )
+    .await;
+    assert_eq!(bought["order"]["filled_avg_price"], "10.1");
+    let close = model::calendar::session(jiff::civil::date(2025, 1, 15))
+        .unwrap()
+        .close;
+    let before = model::calendar::new_york_instant(jiff::civil::date(2025, 1, 15), 15, 59, 0);
+    assert_eq!(
+        settle_expirations(&server.state, before).await.unwrap(),
+        0,
+        "not before the close"
+    );
+    assert_eq!(settle_expirations(&server.state, close).await.unwrap(), 1);
+    assert_eq!(
+        settle_expirations(&server.state, close).await.unwrap(),
+        0,
+        "once"
+    );
+    let (_, got) = server.get_json(&key, &account).await;
+    // Bought at 10.10; AAPL's last mid 189.97 makes the 180 call worth 9.97.
+    assert_eq!(
+        (
+            got["account"]["cash"].as_str(),
+            got["account"]["realized_pl"].as_str(),
+            got["account"]["positions_count"].as_u64()
+        ),
+        (Some("99987"), Some("-13"), Some(0))
+    );
+    let (_, fills) = server
+        .get_json(&key, &format!("{account}/fills?direction=asc"))
+        .await;
+    let settlement = &fills["results"][1];
+    assert_eq!(
+        (
+            settlement["fill_rule"].as_str(),
+            settlement["price"].as_str(),
+            settlement["order_id"].is_null(),
+            settlement["quote"]["underlying_mid"].as_str()
+        ),
+        (Some("expiration"), Some("9.97"), true, Some("189.97"))
+    );
+    let (_, ledger) = server
+        .get_json(&key, &format!("{account}/ledger?type=option_expiration"))
+        .await;
+    assert_eq!(ledger["results"][0]["amount"], "997");
+    let (_, history) = server
+        .get_json(&key, &format!("{account}/portfolio/history"))
+        .await;
+    let last = history["history"]["points"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last["trigger"].as_str(), last["equity"].as_str()),
+        (Some("option_expiration"), Some("99987"))
+    );
 }

@@ -206,7 +206,7 @@ fn decide(
             Outcome::Fill {
                 fill: Box::new(FillRow {
                     id: Uuid::new_v4(),
-                    order_id: current.id,
+                    order_id: Some(current.id),
                     account_id: current.account_id,
                     generation: current.generation,
                     symbol: current.symbol.clone(),
@@ -366,7 +366,95 @@ pub async fn record_equity(
     Ok(written)
 }
 
-/// The evaluator: every second, every open order (§8.7 b, c; expiries §9.2); every minute of
+/// When a contract expiring on `date` settles: at the close of that day's session (or the end of
+/// the day when it is no session).
+fn settles_at(date: jiff::civil::Date) -> Timestamp {
+    match calendar::session(date) {
+        Some(session) => session.close,
+        None => date
+            .tomorrow()
+            .map(|next| calendar::new_york_instant(next, 0, 0, 0))
+            .unwrap_or(Timestamp::from_nanos(i64::MAX)),
+    }
+}
+
+/// Settles every active account's long positions in options that have expired by `now` (§9.7):
+/// at intrinsic value from the underlying's last valid mid at or before the settling close, or
+/// at 0 (flagged in the evidence) without one. Returns how many positions settled.
+pub async fn settle_expirations(state: &AppState, now: Timestamp) -> Result<usize, Problem> {
+    let mut settled = 0;
+    for (account, symbols) in state.store.active_paper_accounts().await? {
+        let expired: Vec<(String, model::symbol::OptionSymbol)> = symbols
+            .iter()
+            .filter_map(|s| match parse_symbol(s) {
+                Some(Instrument::Option(symbol)) if now >= settles_at(symbol.expiration) => {
+                    Some((s.clone(), symbol))
+                }
+                _ => None,
+            })
+            .collect();
+        if expired.is_empty() {
+            continue;
+        }
+        let all = symbols.clone();
+        let (settlements, marks) = read_tape(state, move |state| {
+            let mut settlements = BTreeMap::new();
+            for (text, symbol) in expired {
+                let close = settles_at(symbol.expiration);
+                let underlying = Instrument::Equity(
+                    model::roots::root_info(symbol.root.as_str())
+                        .underlying
+                        .to_string(),
+                );
+                let value = quotes::latest(state, &underlying, close)?
+                    .filter(|q| !q.ask.is_zero() && q.bid <= q.ask)
+                    .map(|q| q.mid());
+                let intrinsic =
+                    value.map_or(Decimal::ZERO, |v| engine::settlement::intrinsic(&symbol, v));
+                let evidence = serde_json::json!({
+                    "underlying": underlying.to_string(),
+                    "underlying_mid": value.map(model::money::canonical),
+                    "settled_at": close.to_rfc3339(),
+                    "missing_underlying_quote": value.is_none(),
+                })
+                .to_string();
+                settlements.insert(text, (intrinsic, evidence));
+            }
+            let mut marks = BTreeMap::new();
+            for symbol in all {
+                if let Some(instrument) = parse_symbol(&symbol)
+                    && let Some(quote) = quotes::latest(state, &instrument, now)?
+                    && quote.bid <= quote.ask
+                    && !quote.ask.is_zero()
+                {
+                    marks.insert(symbol, quote.mid());
+                }
+            }
+            Ok((settlements, marks))
+        })
+        .await?;
+        settled += state
+            .store
+            .settle_paper_expirations(
+                account,
+                now,
+                |symbol| settlements.get(symbol).cloned(),
+                |book| {
+                    valuation(
+                        book.positions
+                            .values()
+                            .map(|p| (p.symbol.clone(), p.holding, p.multiplier)),
+                        &marks,
+                    )
+                },
+            )
+            .await?;
+    }
+    Ok(settled)
+}
+
+/// The evaluator: every second, every open order (§8.7 b, c; expiries §9.2) and the options
+/// that expired (§9.7); every minute of
 /// the session an `interval` equity point for accounts holding positions, and one
 /// `session_close` point for every active account when the session closes (§9.8).
 pub async fn run(state: AppState) {
@@ -381,6 +469,9 @@ pub async fn run(state: AppState) {
             tracing::warn!(error = %problem.message, "the paper evaluator failed");
         }
         let now = state.market_now();
+        if let Err(problem) = settle_expirations(&state, now).await {
+            tracing::warn!(error = %problem.message, "settling expired paper options failed");
+        }
         let open = session_at(now).is_some();
         let trigger = if was_open && !open {
             Some(EquityTrigger::SessionClose)

@@ -149,12 +149,12 @@ pub async fn portfolio_history(
 
 fn fill_body(
     fill: &store::paper_orders::FillRow,
-    client_order_id: &str,
+    client_order_id: &Option<String>,
     intent: &Option<String>,
 ) -> Value {
     json!({
         "id": fill.id.to_string(),
-        "order_id": fill.order_id.to_string(),
+        "order_id": fill.order_id.map(|id| id.to_string()),
         "client_order_id": client_order_id,
         "account_id": fill.account_id.to_string(),
         "generation": fill.generation,
@@ -216,7 +216,7 @@ pub async fn fills(
         .paper_fills(account.id, generation)
         .await?
         .iter()
-        .filter(|(fill, _, _)| order.is_none_or(|o| fill.order_id == o))
+        .filter(|(fill, _, _)| order.is_none_or(|o| fill.order_id == Some(o)))
         .filter(|(fill, _, _)| {
             symbol
                 .as_deref()
