@@ -79,20 +79,10 @@ impl Market {
         held: &[String],
         now: Timestamp,
     ) -> Result<Market, Problem> {
-        let mut marks = BTreeMap::new();
-        for symbol in held {
-            if let Some(instrument) = parse_symbol(symbol)
-                && let Some(quote) = quotes::latest(state, &instrument, now)?
-                && quote.bid <= quote.ask
-                && !quote.ask.is_zero()
-            {
-                marks.insert(symbol.clone(), quote.mid());
-            }
-        }
         Ok(Market {
             known: quotes::is_known(state, instrument)?,
             quote: quotes::latest(state, instrument, now)?,
-            marks,
+            marks: quotes::marks(state, held, now)?,
         })
     }
 }
@@ -110,6 +100,16 @@ pub fn valuation(
             let market = mark * h.qty * m;
             (value + market, pl + market - h.cost_basis(m))
         },
+    )
+}
+
+/// [`valuation`] of a book's positions.
+fn book_valuation(book: &AccountBook, marks: &BTreeMap<String, Decimal>) -> (Decimal, Decimal) {
+    valuation(
+        book.positions
+            .values()
+            .map(|p| (p.symbol.clone(), p.holding, p.multiplier)),
+        marks,
     )
 }
 
@@ -330,20 +330,7 @@ pub async fn record_equity(
         if trigger == EquityTrigger::Interval && symbols.is_empty() {
             continue;
         }
-        let marks = read_tape(state, move |state| {
-            let mut marks = BTreeMap::new();
-            for symbol in symbols {
-                if let Some(instrument) = parse_symbol(&symbol)
-                    && let Some(quote) = quotes::latest(state, &instrument, now)?
-                    && quote.bid <= quote.ask
-                    && !quote.ask.is_zero()
-                {
-                    marks.insert(symbol, quote.mid());
-                }
-            }
-            Ok(marks)
-        })
-        .await?;
+        let marks = read_tape(state, move |state| quotes::marks(state, &symbols, now)).await?;
         let recorded = state
             .store
             .record_paper_equity(
@@ -351,14 +338,7 @@ pub async fn record_equity(
                 trigger,
                 now,
                 |book| trigger == EquityTrigger::Interval && book.positions.is_empty(),
-                |book| {
-                    valuation(
-                        book.positions
-                            .values()
-                            .map(|p| (p.symbol.clone(), p.holding, p.multiplier)),
-                        &marks,
-                    )
-                },
+                |book| book_valuation(book, &marks),
             )
             .await?;
         written += usize::from(recorded);
@@ -420,17 +400,7 @@ pub async fn settle_expirations(state: &AppState, now: Timestamp) -> Result<usiz
                 .to_string();
                 settlements.insert(text, (intrinsic, evidence));
             }
-            let mut marks = BTreeMap::new();
-            for symbol in all {
-                if let Some(instrument) = parse_symbol(&symbol)
-                    && let Some(quote) = quotes::latest(state, &instrument, now)?
-                    && quote.bid <= quote.ask
-                    && !quote.ask.is_zero()
-                {
-                    marks.insert(symbol, quote.mid());
-                }
-            }
-            Ok((settlements, marks))
+            Ok((settlements, quotes::marks(state, &all, now)?))
         })
         .await?;
         settled += state
@@ -439,14 +409,7 @@ pub async fn settle_expirations(state: &AppState, now: Timestamp) -> Result<usiz
                 account,
                 now,
                 |symbol| settlements.get(symbol).cloned(),
-                |book| {
-                    valuation(
-                        book.positions
-                            .values()
-                            .map(|p| (p.symbol.clone(), p.holding, p.multiplier)),
-                        &marks,
-                    )
-                },
+                |book| book_valuation(book, &marks),
             )
             .await?;
     }

@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::{Extension, State};
-use engine::paper::request::parse_symbol;
 use model::money::canonical;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -25,19 +24,15 @@ pub struct Marked {
 
 /// Marks positions at the market clock. Blocking: it reads the tape.
 pub fn mark(state: &AppState, positions: Vec<PositionRow>) -> Result<Vec<Marked>, Problem> {
-    let now = state.market_now();
-    positions
+    let symbols: Vec<String> = positions.iter().map(|p| p.symbol.clone()).collect();
+    let marks = quotes::marks(state, &symbols, state.market_now())?;
+    Ok(positions
         .into_iter()
-        .map(|position| {
-            let mark = match parse_symbol(&position.symbol) {
-                Some(instrument) => quotes::latest(state, &instrument, now)?
-                    .filter(|q| !q.ask.is_zero() && q.bid <= q.ask)
-                    .map(|q| q.mid()),
-                None => None,
-            };
-            Ok(Marked { position, mark })
+        .map(|position| Marked {
+            mark: marks.get(&position.symbol).copied(),
+            position,
         })
-        .collect()
+        .collect())
 }
 
 impl Marked {

@@ -60,6 +60,26 @@ pub fn latest(
     }))
 }
 
+/// The mid of each symbol's latest valid quote at `at` (offered, not crossed): the marks of
+/// positions. Symbols without one are left out. Blocking: it reads the tape.
+pub fn marks<'a>(
+    state: &AppState,
+    symbols: impl IntoIterator<Item = &'a String>,
+    at: Timestamp,
+) -> Result<std::collections::BTreeMap<String, rust_decimal::Decimal>, Problem> {
+    let mut marks = std::collections::BTreeMap::new();
+    for symbol in symbols {
+        if let Some(instrument) = engine::paper::request::parse_symbol(symbol)
+            && let Some(quote) = latest(state, &instrument, at)?
+            && quote.bid <= quote.ask
+            && !quote.ask.is_zero()
+        {
+            marks.insert(symbol.clone(), quote.mid());
+        }
+    }
+    Ok(marks)
+}
+
 /// The evidence kept with a decision (§6.6): the quote, when it was read and how old it was.
 pub fn evidence(symbol: &str, quote: &Quote, at: Timestamp) -> Value {
     let mid = quote.mid();
