@@ -705,3 +705,119 @@ async fn an_option_held_through_its_expiration_settles_at_intrinsic_value() {
         (Some("option_expiration"), Some("99987"))
     );
 }
+
+/// A server over the AAPL session whose market clock is fixed at `at`, on the folder `dir`.
+async fn fixed_at(dir: Arc<tempfile::TempDir>, at: Timestamp) -> TestServer {
+    TestServer::start_in(
+        dir,
+        model::ManualClock::new(crate::support::T0),
+        axum::Router::new(),
+        move |settings| settings.market_clock = model::ClockSetting::Fixed(at),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn scenario_10_and_11_orders_wait_for_their_session_and_expire_at_its_close() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    write_session(dir.path());
+    let ny =
+        |y, m, d, h, min| model::calendar::new_york_instant(jiff::civil::date(y, m, d), h, min, 0);
+    // Saturday 2025-01-18: the next session is Tuesday the 21st (Monday is Martin Luther King Day).
+    let server = fixed_at(dir.clone(), ny(2025, 1, 18, 12, 0)).await;
+    let key = server
+        .key("hours@example.com", Product::Paper, Plan::Free)
+        .await;
+    let (_, created) = post(
+        &server,
+        &key,
+        "/v1/paper/accounts",
+        json!({"name": "hours"}),
+    )
+    .await;
+    let account = format!(
+        "/v1/paper/accounts/{}",
+        created["account"]["id"].as_str().unwrap()
+    );
+    let orders = format!("{account}/orders");
+    let (_, canceled) = post(
+        &server,
+        &key,
+        &orders,
+        order("AAPL", "buy", "1", Some("150")),
+    )
+    .await;
+    assert_eq!(canceled["order"]["status"], "accepted");
+    assert_eq!(
+        canceled["order"]["expires_at"],
+        "2025-01-21T21:00:00.000000Z"
+    );
+    let path = format!("{orders}/{}", canceled["order"]["id"].as_str().unwrap());
+    let (status, body) = delete(&server, &key, &path).await;
+    assert_eq!(
+        (status, body["order"]["status"].as_str()),
+        (200, Some("canceled")),
+        "a closed-market order can be canceled"
+    );
+    let (_, waiting) = post(
+        &server,
+        &key,
+        &orders,
+        order("AAPL", "buy", "1", Some("150")),
+    )
+    .await;
+    let waiting = format!("{orders}/{}", waiting["order"]["id"].as_str().unwrap());
+    server::faces::paper::evaluation::tick(&server.state)
+        .await
+        .unwrap();
+    let (_, still) = server.get_json(&key, &waiting).await;
+    assert_eq!(
+        (
+            still["order"]["status"].as_str(),
+            still["order"]["last_no_fill_reason"].as_str()
+        ),
+        (Some("accepted"), Some("market_closed"))
+    );
+
+    // Tuesday at the open it becomes new (its quotes are last week's: no fill).
+    let (dir, _) = server.stop().await;
+    let server = fixed_at(dir, ny(2025, 1, 21, 9, 30)).await;
+    server::faces::paper::evaluation::tick(&server.state)
+        .await
+        .unwrap();
+    let (_, open) = server.get_json(&key, &waiting).await;
+    assert_eq!(
+        (
+            open["order"]["status"].as_str(),
+            open["order"]["last_no_fill_reason"].as_str()
+        ),
+        (Some("new"), Some("quote_stale"))
+    );
+
+    // At its session's close it expires.
+    let (dir, _) = server.stop().await;
+    let server = fixed_at(dir, ny(2025, 1, 21, 16, 0)).await;
+    server::faces::paper::evaluation::tick(&server.state)
+        .await
+        .unwrap();
+    let (_, expired) = server.get_json(&key, &waiting).await;
+    assert_eq!(
+        (
+            expired["order"]["status"].as_str(),
+            expired["order"]["expire_reason"].as_str()
+        ),
+        (Some("expired"), Some("session_close"))
+    );
+
+    // 2026-11-27 closes at 13:00 New York: a day order submitted that morning expires then.
+    let (dir, _) = server.stop().await;
+    let server = fixed_at(dir, ny(2026, 11, 27, 10, 0)).await;
+    let (_, friday) = post(
+        &server,
+        &key,
+        &orders,
+        order("AAPL", "buy", "1", Some("150")),
+    )
+    .await;
+    assert_eq!(friday["order"]["expires_at"], "2026-11-27T18:00:00.000000Z");
+}
