@@ -8,7 +8,9 @@ use rust_decimal::{Decimal, dec};
 
 use super::book::gross;
 use super::quote::{Freshness, NoFill, Quote, check};
-use super::request::{Kind, PaperOrder, Side};
+use model::calendar;
+
+use super::request::{Kind, PaperOrder, Side, TimeInForce};
 
 /// Why an order is refused for good (it is stored as `rejected`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,6 +179,49 @@ pub fn check_submission(
             }
             Ok(Decimal::ZERO)
         }
+    }
+}
+
+/// What a submission becomes (§7.2 steps 9 and 10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Stored as `rejected` with the reason.
+    Rejected(Reject),
+    /// Open: `new` while the session is open (then evaluated at once), else `accepted` until the
+    /// next open; holding `reserved` cash; a day order expiring at `expires_at`, the close of
+    /// the session it is for.
+    Admitted {
+        in_session: bool,
+        reserved: Decimal,
+        expires_at: Option<Timestamp>,
+    },
+}
+
+/// Admits `order` submitted at `now`: the account checks of [`check_submission`], then the
+/// session it is for (the running one, else the next: today's when it has not opened yet).
+pub fn admit(
+    order: &PaperOrder,
+    latest_ask: Option<Decimal>,
+    buying_power: Decimal,
+    qty_available: Decimal,
+    now: Timestamp,
+) -> Admission {
+    let reserved = match check_submission(order, latest_ask, buying_power, qty_available) {
+        Err(reason) => return Admission::Rejected(reason),
+        Ok(reserved) => reserved,
+    };
+    let today = calendar::new_york_date(now);
+    let in_session = calendar::session(today).is_some_and(|s| s.contains(now));
+    let target = match calendar::session(today) {
+        Some(s) if now < s.close => Some(s),
+        _ => calendar::next_session(today),
+    };
+    Admission::Admitted {
+        in_session,
+        reserved,
+        expires_at: (order.time_in_force == TimeInForce::Day)
+            .then(|| target.map(|s| s.close))
+            .flatten(),
     }
 }
 
@@ -363,5 +408,43 @@ mod tests {
             &Freshness::default(),
         );
         assert_eq!(decision, Decision::NoFill(NoFill::MarketClosed));
+    }
+
+    #[test]
+    fn an_order_is_for_the_running_session_or_the_next() {
+        let buy = order("AAPL", "buy", "limit", "1", Some("150"));
+        let admitted = |now| admit(&buy, None, dec!(1000), dec!(0), now);
+        let day = date(2026, 11, 27); // the day after Thanksgiving, closing at 13:00
+        let close = calendar::session(day).unwrap().close;
+        let at = |h, m| calendar::new_york_instant(day, h, m, 0);
+        assert_eq!(
+            admitted(at(8, 0)),
+            Admission::Admitted {
+                in_session: false,
+                reserved: dec!(150),
+                expires_at: Some(close)
+            }
+        );
+        assert_eq!(
+            admitted(at(10, 0)),
+            Admission::Admitted {
+                in_session: true,
+                reserved: dec!(150),
+                expires_at: Some(close)
+            }
+        );
+        let monday = calendar::session(date(2026, 11, 30)).unwrap().close;
+        assert_eq!(
+            admitted(at(13, 0)),
+            Admission::Admitted {
+                in_session: false,
+                reserved: dec!(150),
+                expires_at: Some(monday)
+            }
+        );
+        assert_eq!(
+            admit(&buy, None, dec!(149.99), dec!(0), at(10, 0)),
+            Admission::Rejected(Reject::InsufficientBuyingPower)
+        );
     }
 }

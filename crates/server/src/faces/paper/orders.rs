@@ -9,8 +9,8 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use engine::paper::POLICY_VERSION;
-use engine::paper::evaluate::check_submission;
-use engine::paper::request::{PaperOrderRequest, Refusal, Side, TimeInForce};
+use engine::paper::evaluate::{Admission, admit};
+use engine::paper::request::{PaperOrderRequest, Refusal};
 use model::calendar;
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
@@ -19,7 +19,7 @@ use store::keys::ApiKey;
 use store::paper_orders::{CancelRefusal, OrderRow, SubmitRefusal};
 use uuid::Uuid;
 
-use super::evaluation::{evaluate_order, session_at};
+use super::evaluation::evaluate_order;
 use super::params::{self, Members};
 use super::quotes;
 use super::wire::order_body;
@@ -147,7 +147,6 @@ pub async fn submit_order(
     let symbol = order.symbol();
     let instrument = order.instrument.clone();
     let latest = read_tape(state, move |state| quotes::latest(state, &instrument, now)).await?;
-    let session = session_at(now);
     let client_order_id = order
         .client_order_id
         .clone()
@@ -195,32 +194,21 @@ pub async fn submit_order(
                 last_quote: None,
                 policy_version: POLICY_VERSION.into(),
             };
-            let ask = latest.map(|q| q.ask);
-            match check_submission(&order, ask, buying_power, available) {
-                Err(reason) => {
+            match admit(&order, latest.map(|q| q.ask), buying_power, available, now) {
+                Admission::Rejected(reason) => {
                     row.status = "rejected".into();
                     row.failed_at = Some(now);
                     row.reject_reason = Some(reason.as_str().into());
                 }
-                Ok(reserved) => {
-                    row.reserved_cash = if order.side == Side::Buy {
-                        reserved
-                    } else {
-                        Decimal::ZERO
-                    };
+                Admission::Admitted {
+                    in_session,
+                    reserved,
+                    expires_at,
+                } => {
+                    row.reserved_cash = reserved;
                     row.accepted_at = Some(now);
-                    // A day order lives through the session it is submitted in, or the next.
-                    let target = match session {
-                        Some(_) => calendar::session(today),
-                        None => match calendar::session(today) {
-                            Some(s) if now < s.open => Some(s),
-                            _ => calendar::next_session(today),
-                        },
-                    };
-                    if order.time_in_force == TimeInForce::Day {
-                        row.expires_at = target.map(|s| s.close);
-                    }
-                    if session.is_some() {
+                    row.expires_at = expires_at;
+                    if in_session {
                         row.status = "new".into();
                     }
                 }
