@@ -8,10 +8,12 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use store::keys::ApiKey;
 use store::paper_accounts::{AccountStatus, Generations, PaperAccount};
+
+use crate::faces::paper::wire::AccountBody;
 use uuid::Uuid;
 
 use crate::faces::paper::{accounts, params};
-use crate::http::{PathParams, Problem, ProblemKind, Reply, RequestId};
+use crate::http::{PathParams, Problem, ProblemKind, Reply};
 use crate::state::AppState;
 
 /// The key's user's account named by the path, or 404 (another user's account too).
@@ -64,20 +66,12 @@ async fn last_equity(state: &AppState, key: &ApiKey, account: &PaperAccount) -> 
 )]
 pub async fn account(
     State(state): State<AppState>,
-    request_id: RequestId,
     Extension(key): Extension<ApiKey>,
     PathParams(id): PathParams<String>,
 ) -> Reply<Json<Value>> {
     let stored = load(&state, &key, &id).await?;
-    // The native account answers the figures (its book marked at the market clock).
-    let Json(native) = accounts::get(
-        State(state.clone()),
-        request_id,
-        Extension(key.clone()),
-        PathParams(id),
-    )
-    .await?;
-    let body = native.account;
+    // The native account's figures: its book marked at the market clock.
+    let body = AccountBody::of(&stored, &accounts::figures(&state, &stored).await?);
     let last_equity = last_equity(&state, &key, &stored).await?;
     let buying_power = json!(body.buying_power);
     let zero = json!("0");

@@ -12,7 +12,7 @@ use store::keys::ApiKey;
 use super::account::load;
 use super::wire::eastern;
 use crate::faces::paper::clock as native;
-use crate::http::{PathParams, Problem, QueryParams, Reply, RequestId};
+use crate::http::{PathParams, Problem, QueryParams, Reply};
 use crate::state::AppState;
 
 /// The market clock
@@ -33,13 +33,10 @@ pub async fn clock(
 ) -> Reply<Json<Value>> {
     load(&state, &key, &id).await?;
     let now = state.market_now();
-    let clock = native::clock_at(now);
-    // The native clock writes its instants in UTC; Alpaca's carry New York's offset. Alpaca
-    // requires both; the calendar ends in 2099.
-    let eastern_of = |text: Option<String>| {
-        text.as_deref()
-            .and_then(|t| Timestamp::parse_rfc3339(t).ok())
-            .map(eastern)
+    let clock = native::clock_state(now);
+    // Alpaca's instants carry New York's offset and it requires both; the calendar ends in 2099.
+    let eastern_of = |t: Option<Timestamp>| {
+        t.map(eastern)
             .ok_or_else(|| Problem::internal("the exchange calendar has no session after now"))
     };
     Ok(Json(json!({
@@ -87,19 +84,15 @@ fn day(session: &Session) -> Value {
 )]
 pub async fn calendar(
     State(state): State<AppState>,
-    request_id: RequestId,
     Extension(key): Extension<ApiKey>,
     PathParams(id): PathParams<String>,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Reply<Json<Value>> {
     load(&state, &key, &id).await?;
-    // The native calendar reads and bounds the dates; its days are mapped here.
-    let Json(native) = native::calendar(State(state), request_id, QueryParams(pairs)).await?;
-    let days = native
-        .results
+    let today = calendar::new_york_date(state.market_now());
+    let days = native::sessions_asked(&pairs, today)?
         .iter()
-        .filter_map(|d| d.date.parse().ok().and_then(calendar::session))
-        .map(|session| day(&session))
+        .map(day)
         .collect();
     Ok(Json(Value::Array(days)))
 }

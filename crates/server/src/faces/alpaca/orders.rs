@@ -15,7 +15,7 @@ use engine::paper::request::{PaperOrderRequest, native_symbol, parse_symbol};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use store::keys::ApiKey;
-use store::paper_orders::{CancelRefusal, OrderRow};
+use store::paper_orders::OrderRow;
 use uuid::Uuid;
 
 use super::account::{load, unsupported};
@@ -23,7 +23,7 @@ use super::wire;
 use crate::faces::paper::orders::{self as native, order_request, submit_order};
 use crate::faces::paper::params::{self, Members};
 use crate::http::face::alpaca_code;
-use crate::http::{JsonBody, PathParams, Problem, ProblemKind, QueryParams, Reply, RequestId};
+use crate::http::{JsonBody, PathParams, Problem, ProblemKind, QueryParams, Reply};
 use crate::state::AppState;
 
 /// Submits an order through the native pipeline and keeps what `/v2` answers with a success:
@@ -224,19 +224,11 @@ pub async fn get(
 )]
 pub async fn cancel(
     State(state): State<AppState>,
-    request_id: RequestId,
     Extension(key): Extension<ApiKey>,
     PathParams((id, order)): PathParams<(String, String)>,
 ) -> Reply<StatusCode> {
-    current_order(&state, &key, &id, &order).await?;
-    // The native cancel decides; `/v2` answers without a body.
-    let Json(_) = native::cancel(
-        State(state),
-        request_id,
-        Extension(key),
-        PathParams((id, order)),
-    )
-    .await?;
+    let current = current_order(&state, &key, &id, &order).await?;
+    native::cancel_order(&state, &key, current.account_id, current.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -266,30 +258,21 @@ pub async fn cancel_open(state: &AppState, key: &ApiKey, id: &str) -> Result<Vec
     let (account, orders) = current_orders(state, key, id).await?;
     let mut results = Vec::new();
     for order in orders.iter().filter(|o| o.is_open()) {
-        let outcome = state
-            .store
-            .cancel_paper_order(key.user_id, account.id, order.id, state.market_now())
-            .await?;
-        results.push(match outcome {
-            Ok(canceled) => {
-                json!({"id": order.id.to_string(), "status": 200, "body": wire::order(&canceled)})
-            }
-            Err(refused) => {
-                let message = match refused {
-                    CancelRefusal::NotFound => format!("order {} not found", order.id),
-                    CancelRefusal::NotCancelable(current) => format!(
-                        "order {} is {} and can no longer be canceled",
-                        order.id, current.status
-                    ),
-                };
-                let problem = Problem::new(ProblemKind::Internal, message.clone());
-                json!({
-                    "id": order.id.to_string(),
-                    "status": 500,
-                    "body": {"code": alpaca_code(&problem), "message": message},
-                })
-            }
-        });
+        results.push(
+            match native::cancel_order(state, key, account.id, order.id).await {
+                Ok(canceled) => {
+                    json!({"id": order.id.to_string(), "status": 200, "body": wire::order(&canceled)})
+                }
+                Err(refused) => {
+                    let problem = Problem::new(ProblemKind::Internal, refused.message);
+                    json!({
+                        "id": order.id.to_string(),
+                        "status": 500,
+                        "body": {"code": alpaca_code(&problem), "message": problem.message},
+                    })
+                }
+            },
+        );
     }
     Ok(results)
 }

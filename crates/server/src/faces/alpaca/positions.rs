@@ -19,7 +19,7 @@ use super::orders::{cancel_open, place};
 use super::wire;
 use crate::faces::paper::params;
 use crate::faces::paper::positions::mark;
-use crate::faces::paper::wire::ASSET_NAMESPACE;
+use crate::faces::paper::wire::asset_id;
 use crate::http::face::alpaca_code;
 use crate::http::{PathParams, Problem, QueryParams, Reply};
 use crate::state::{AppState, read_tape};
@@ -44,7 +44,7 @@ fn find(book: &AccountBook, symbol_or_asset_id: &str) -> Result<PositionRow, Pro
         Ok(asset) => book
             .positions
             .values()
-            .find(|p| Uuid::new_v5(&ASSET_NAMESPACE, wire::symbol(&p.symbol).as_bytes()) == asset),
+            .find(|p| asset_id(&p.symbol) == asset),
         Err(_) => parse_symbol(symbol_or_asset_id)
             .and_then(|instrument| book.positions.get(&native_symbol(&instrument))),
     };

@@ -31,11 +31,7 @@ fn rule(field: &str, error: AccountRuleError) -> Problem {
 fn refused(id: Uuid, refusal: AccountRefusal) -> Problem {
     match refusal {
         AccountRefusal::NotFound => params::not_found(&id.to_string()),
-        AccountRefusal::Archived => Problem::new(
-            ProblemKind::Conflict,
-            format!("paper account {id} is archived; archived accounts are read-only"),
-        )
-        .with_code("account_archived"),
+        AccountRefusal::Archived => params::archived(&id.to_string()),
         AccountRefusal::LimitReached => limit_reached(),
     }
 }
@@ -52,7 +48,7 @@ fn limit_reached() -> Problem {
 }
 
 /// What an account's open orders and positions add to it, marked at the market clock.
-async fn figures(state: &AppState, account: &PaperAccount) -> Result<BookFigures, Problem> {
+pub async fn figures(state: &AppState, account: &PaperAccount) -> Result<BookFigures, Problem> {
     let Some((_, book)) = state.store.paper_book(account.user_id, account.id).await? else {
         return Ok(BookFigures::EMPTY);
     };

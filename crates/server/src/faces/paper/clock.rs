@@ -41,19 +41,41 @@ pub struct ClockResponse {
     pub clock: ClockBody,
 }
 
+/// Where the market clock stands: whether the session is open, the next open and close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockState {
+    pub now: Timestamp,
+    pub is_open: bool,
+    /// Today's open when it is still ahead, else the next session's.
+    pub next_open: Option<Timestamp>,
+    /// The running session's close, else the next session's.
+    pub next_close: Option<Timestamp>,
+}
+
 /// The clock at `now`.
-pub fn clock_at(now: Timestamp) -> ClockBody {
+pub fn clock_state(now: Timestamp) -> ClockState {
     let today = calendar::session(calendar::new_york_date(now));
     let next = || calendar::next_session(calendar::new_york_date(now));
     let ahead = |pick: fn(&Session) -> Timestamp| match today {
         Some(session) if now < pick(&session) => Some(pick(&session)),
         _ => next().map(|session| pick(&session)),
     };
+    ClockState {
+        now,
+        is_open: today.is_some_and(|s| s.contains(now)),
+        next_open: ahead(|s| s.open),
+        next_close: ahead(|s| s.close),
+    }
+}
+
+/// The clock at `now`, as the native surface writes it.
+pub fn clock_at(now: Timestamp) -> ClockBody {
+    let state = clock_state(now);
     ClockBody {
         timestamp: instant(now),
-        is_open: today.is_some_and(|s| s.contains(now)),
-        next_open: ahead(|s| s.open).map(instant),
-        next_close: ahead(|s| s.close).map(instant),
+        is_open: state.is_open,
+        next_open: state.next_open.map(instant),
+        next_close: state.next_close.map(instant),
     }
 }
 
@@ -108,6 +130,31 @@ fn date(pairs: &[(String, String)], name: &str) -> Result<Option<Date>, Problem>
         .transpose()
 }
 
+/// The sessions a calendar request asks for: `start` through `end` (dates, both included;
+/// default `today` and the 30 days after; at most 731 days).
+pub fn sessions_asked(pairs: &[(String, String)], today: Date) -> Result<Vec<Session>, Problem> {
+    let start = date(pairs, "start")?.unwrap_or(today);
+    let end = match date(pairs, "end")? {
+        Some(end) => end,
+        None => start
+            .checked_add(jiff::Span::new().days(DEFAULT_CALENDAR_DAYS))
+            .map_err(|_| Problem::bad_request("start is too late for a calendar"))?,
+    };
+    if end < start {
+        return Err(Problem::bad_request("end must not be before start"));
+    }
+    let span = start
+        .until(end)
+        .map(|span| i64::from(span.get_days()))
+        .unwrap_or(i64::MAX);
+    if span > MAX_CALENDAR_DAYS {
+        return Err(Problem::bad_request(format!(
+            "a calendar covers at most {MAX_CALENDAR_DAYS} days; narrow start and end"
+        )));
+    }
+    Ok(calendar::sessions(start, end).collect())
+}
+
 /// The trading calendar
 ///
 /// The regular sessions from `start` through `end` (dates, both included; default: today and
@@ -131,26 +178,9 @@ pub async fn calendar(
     request_id: RequestId,
     QueryParams(pairs): QueryParams<Vec<(String, String)>>,
 ) -> Reply<Json<CalendarResponse>> {
-    let start = date(&pairs, "start")?.unwrap_or(calendar::new_york_date(state.market_now()));
-    let end = match date(&pairs, "end")? {
-        Some(end) => end,
-        None => start
-            .checked_add(jiff::Span::new().days(DEFAULT_CALENDAR_DAYS))
-            .map_err(|_| Problem::bad_request("start is too late for a calendar"))?,
-    };
-    if end < start {
-        return Err(Problem::bad_request("end must not be before start"));
-    }
-    let span = start
-        .until(end)
-        .map(|span| i64::from(span.get_days()))
-        .unwrap_or(i64::MAX);
-    if span > MAX_CALENDAR_DAYS {
-        return Err(Problem::bad_request(format!(
-            "a calendar covers at most {MAX_CALENDAR_DAYS} days; narrow start and end"
-        )));
-    }
-    let results = calendar::sessions(start, end)
+    let sessions = sessions_asked(&pairs, calendar::new_york_date(state.market_now()))?;
+    let results = sessions
+        .iter()
         .map(|session| CalendarDay {
             date: session.date.to_string(),
             open: instant(session.open),

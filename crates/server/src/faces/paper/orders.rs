@@ -218,11 +218,7 @@ pub async fn submit_order(
         .await?
         .map_err(|refused| match refused {
             SubmitRefusal::NotFound => params::not_found(&id),
-            SubmitRefusal::Archived => Problem::new(
-                ProblemKind::Conflict,
-                format!("paper account {id} is archived; archived accounts are read-only"),
-            )
-            .with_code("account_archived"),
+            SubmitRefusal::Archived => params::archived(&id),
             SubmitRefusal::Duplicate(duplicate) => Problem::new(
                 ProblemKind::Conflict,
                 format!(
@@ -361,6 +357,32 @@ pub async fn get(
     Ok(Json(one(&request_id, &row)))
 }
 
+/// Cancels an open order of one of the key's user's accounts (§9.6), or says why not: 404 for
+/// an unknown order, 422 `order_not_cancelable` for one no longer open. Shared by the native
+/// and Alpaca surfaces.
+pub async fn cancel_order(
+    state: &AppState,
+    key: &ApiKey,
+    account_id: Uuid,
+    order_id: Uuid,
+) -> Result<OrderRow, Problem> {
+    state
+        .store
+        .cancel_paper_order(key.user_id, account_id, order_id, state.market_now())
+        .await?
+        .map_err(|refused| match refused {
+            CancelRefusal::NotFound => order_not_found(&order_id.to_string()),
+            CancelRefusal::NotCancelable(current) => Problem::new(
+                ProblemKind::Unprocessable,
+                format!(
+                    "order {order_id} is {} and can no longer be canceled",
+                    current.status
+                ),
+            )
+            .with_code("order_not_cancelable"),
+        })
+}
+
 /// Cancel an open order
 ///
 /// `accepted`, `new` and `partially_filled` orders become `canceled` (`user_request`) and
@@ -385,21 +407,7 @@ pub async fn cancel(
 ) -> Reply<Json<Value>> {
     let account_id = params::account_id(&id)?;
     let order_id = Uuid::try_parse(&order).map_err(|_| order_not_found(&order))?;
-    let row = state
-        .store
-        .cancel_paper_order(key.user_id, account_id, order_id, state.market_now())
-        .await?
-        .map_err(|refused| match refused {
-            CancelRefusal::NotFound => order_not_found(&order),
-            CancelRefusal::NotCancelable(current) => Problem::new(
-                ProblemKind::Unprocessable,
-                format!(
-                    "order {order} is {} and can no longer be canceled",
-                    current.status
-                ),
-            )
-            .with_code("order_not_cancelable"),
-        })?;
+    let row = cancel_order(&state, &key, account_id, order_id).await?;
     Ok(Json(one(&request_id, &row)))
 }
 

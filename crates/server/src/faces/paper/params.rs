@@ -215,6 +215,15 @@ pub fn account_id(text: &str) -> Result<Uuid, Problem> {
     Uuid::try_parse(text).map_err(|_| not_found(text))
 }
 
+/// The answer for a write to an archived account.
+pub fn archived(id: &str) -> Problem {
+    Problem::new(
+        ProblemKind::Conflict,
+        format!("paper account {id} is archived; archived accounts are read-only"),
+    )
+    .with_code("account_archived")
+}
+
 /// The answer for an account that does not exist or is another user's: the same either way.
 pub fn not_found(id: &str) -> Problem {
     Problem::not_found(format!("paper account {id} not found"))

@@ -56,7 +56,7 @@ impl Marked {
         json!({
             "symbol": p.symbol,
             "asset_class": if option { "us_option" } else { "us_equity" },
-            "asset_id": uuid::Uuid::new_v5(&super::wire::ASSET_NAMESPACE, p.symbol.trim_start_matches("O:").as_bytes()).to_string(),
+            "asset_id": super::wire::asset_id(&p.symbol).to_string(),
             "exchange": "",
             "side": "long",
             "qty": canonical(p.holding.qty),

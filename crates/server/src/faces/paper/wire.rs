@@ -241,7 +241,6 @@ pub fn order_body(order: &store::paper_orders::OrderRow) -> serde_json::Value {
             .unwrap_or(Value::Null)
     };
     let option = order.symbol.starts_with("O:");
-    let symbol_key = order.symbol.trim_start_matches("O:");
     let mut body = json!({
         "id": order.id.to_string(),
         "client_order_id": order.client_order_id,
@@ -249,7 +248,7 @@ pub fn order_body(order: &store::paper_orders::OrderRow) -> serde_json::Value {
         "generation": order.generation,
         "symbol": order.symbol,
         "asset_class": if option { "us_option" } else { "us_equity" },
-        "asset_id": uuid::Uuid::new_v5(&ASSET_NAMESPACE, symbol_key.as_bytes()).to_string(),
+        "asset_id": asset_id(&order.symbol).to_string(),
         "side": order.side,
         "type": order.order_type,
         "order_type": order.order_type,
@@ -299,6 +298,11 @@ pub fn order_body(order: &store::paper_orders::OrderRow) -> serde_json::Value {
         body.extend(rest);
     }
     body
+}
+
+/// A symbol's `asset_id` (§4.3): the same for `AAPL` and for `O:…` with or without the prefix.
+pub fn asset_id(symbol: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(&ASSET_NAMESPACE, symbol.trim_start_matches("O:").as_bytes())
 }
 
 /// `asset_id`s are UUIDv5 names of the symbol (without `O:`) in this namespace (§4.3).
